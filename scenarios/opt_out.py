@@ -1,0 +1,37 @@
+"""Opt-out: notifications turned off in Settings are still accepted by the provider, never shown.
+
+Alice allows notifications on her iPhone and her Android phone and sees the first one. Then she
+turns the app's notifications off in Settings on both. The next notification is still accepted by
+APNs and FCM (200: the token stays valid, reference/devices.md §1.3), reaches both phones, and is
+suppressed there, with the reason on the timeline.
+"""
+
+from __future__ import annotations
+
+from simulator import DEFAULT_APP_ID, Simulation
+
+
+async def scenario(sim: Simulation) -> None:
+    iphone = sim.add_iphone()
+    android = sim.add_android()
+    for phone in (iphone, android):
+        phone.install(DEFAULT_APP_ID, user_id="alice", answer="allow")
+
+    shipped = await sim.notify("alice", title="Order shipped", body="Your parcel is on its way")
+    for phone in (iphone, android):
+        shown = await sim.wait_for("NotificationDisplayed", phone=phone.phone_id, notification=shipped)
+        assert shown.title == "Order shipped", f"{phone.phone_id} showed {shown.title!r}"
+
+    for phone in (iphone, android):
+        phone.set_notifications_enabled(DEFAULT_APP_ID, False)
+
+    sale = await sim.notify("alice", title="Flash sale", body="Everything must go")
+    outcome = await sim.notification(sale)
+    statuses = sorted((d["platform"], d["http_status"]) for d in outcome["deliveries"])
+    assert statuses == [("android", 200), ("ios", 200)], f"provider answers were {statuses}"
+
+    for phone in (iphone, android):
+        hidden = await sim.wait_for("NotificationSuppressed", phone=phone.phone_id, notification=sale)
+        assert hidden.reason == "notifications turned off in Settings", hidden.reason
+    shown_after = sim.timeline.events("NotificationDisplayed", notification=sale)
+    assert not shown_after, f"shown although turned off: {shown_after}"

@@ -1,0 +1,141 @@
+"""Scenario scripts: find them, run each in its own simulation, and report.
+
+A scenario is a Python file with a docstring (its story, the first line its title) and
+``async def scenario(sim)``, which drives a started :class:`~simulator.simulation.Simulation`
+and asserts what must have happened. It fails when it raises.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from simulator.simulation import Simulation
+
+ScenarioFunction = Callable[[Simulation], Awaitable[None]]
+
+
+class ScenarioError(Exception):
+    """A path that is not a scenario, or a scenario file that cannot be loaded."""
+
+
+@dataclass(frozen=True)
+class ScenarioScript:
+    path: Path
+    title: str
+    function: ScenarioFunction
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+@dataclass
+class ScenarioResult:
+    script: ScenarioScript
+    passed: bool
+    wall_seconds: float
+    virtual_seconds: float
+    timeline: str
+    error: str | None = None
+    events: list[Any] = field(default_factory=list)
+
+
+def find_scenario_files(paths: Iterable[Path | str]) -> list[Path]:
+    """Scenario files named by ``paths``: files as given, folders searched for ``*.py``."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(p for p in sorted(path.rglob("*.py")) if not p.name.startswith("_"))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise ScenarioError(f"{path}: no such file or folder")
+    if not found:
+        raise ScenarioError("no scenario files in " + ", ".join(str(p) for p in paths))
+    return found
+
+
+def load_scenario(path: Path) -> ScenarioScript:
+    """Import a scenario file (as its own module, outside ``sys.modules``)."""
+    spec = importlib.util.spec_from_file_location(f"pushsim_scenario_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise ScenarioError(f"{path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise ScenarioError(f"{path}: cannot be loaded: {type(exc).__name__}: {exc}") from exc
+    function = getattr(module, "scenario", None)
+    if not inspect.iscoroutinefunction(function):
+        raise ScenarioError(f"{path}: defines no `async def scenario(sim)`")
+    return ScenarioScript(path=path, title=_title(module, path), function=function)
+
+
+async def run_scenario(script: ScenarioScript, *, state_dir: Path | None = None) -> ScenarioResult:
+    """Run one scenario in a fresh simulation; never raises for a failing scenario."""
+    started = time.perf_counter()
+    error: str | None = None
+    async with Simulation(state_dir=state_dir) as sim:
+        virtual_start = sim.clock.now()
+        try:
+            await script.function(sim)
+        except AssertionError as exc:
+            error = f"expected: {exc}" if str(exc) else _last_frame(exc)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}\n{_last_frame(exc)}"
+        virtual = sim.clock.now() - virtual_start
+        events = list(sim.timeline)
+        timeline = sim.timeline.format(origin=virtual_start)
+    return ScenarioResult(
+        script=script,
+        passed=error is None,
+        wall_seconds=time.perf_counter() - started,
+        virtual_seconds=virtual,
+        timeline=timeline,
+        error=error,
+        events=events,
+    )
+
+
+def format_result(result: ScenarioResult, *, show_timeline: bool = True) -> str:
+    """The report for one scenario: its title, timeline and verdict."""
+    lines = [f"== {result.script.path}: {result.script.title}"]
+    if show_timeline:
+        lines.append(result.timeline)
+    verdict = "PASS" if result.passed else "FAIL"
+    lines.append(
+        f"{verdict} {result.script.name} "
+        f"({result.wall_seconds:.2f} s wall, {_virtual(result.virtual_seconds)} virtual)"
+    )
+    if result.error:
+        lines.append("   " + result.error.replace("\n", "\n   "))
+    return "\n".join(lines)
+
+
+def _title(module: ModuleType, path: Path) -> str:
+    doc = inspect.getdoc(module)
+    return doc.splitlines()[0].strip() if doc else path.stem
+
+
+def _last_frame(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return repr(exc)
+    frame = frames[-1]
+    return f"at {frame.filename}:{frame.lineno}: {frame.line or ''}".rstrip()
+
+
+def _virtual(seconds: float) -> str:
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{days}d {hours:02}:{minutes:02}:{secs:02}"

@@ -1,0 +1,292 @@
+"""``Simulation``: the fakes, the sender and a fleet of phones, running together on real sockets.
+
+    async with Simulation() as sim:
+        phone = sim.add_iphone()
+        phone.install("com.example.app", user_id="alice", answer="allow")
+        notification_id = await sim.notify("alice", title="Hello", body="World")
+        await sim.wait_for("NotificationDisplayed", notification=notification_id)
+
+Everything is an instance (DESIGN.md, principle 5): many simulations may run in one process, each
+on its own ephemeral loopback ports, all reading one ``VirtualClock``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from devices.phone import AndroidPhone, IosPhone, Phone
+from fakeproviders.apns import FakeApns
+from fakeproviders.ca import LocalCA
+from fakeproviders.fcm import FakeFcm
+from sender import ApnsClient, FcmClient, SenderServer, SenderService, SqliteStore, create_app
+from simulator.app_link import HttpAppServerLink
+from simulator.clock import VirtualClock
+from simulator.credentials import (
+    load_or_create_apns_key,
+    load_or_create_service_account,
+    service_account_path,
+)
+from simulator.timeline import Timeline
+
+#: The demo app: one bundle id / package name used on both platforms.
+DEFAULT_APP_ID = "com.example.app"
+
+
+class SimulationError(Exception):
+    """The simulation was used wrongly (not started, unknown phone…) or could not start."""
+
+
+def default_state_dir() -> Path:
+    """``$PUSHSIM_STATE_DIR``, else ``$XDG_STATE_HOME/pushsim``, else ``~/.local/state/pushsim``."""
+    if explicit := os.environ.get("PUSHSIM_STATE_DIR"):
+        return Path(explicit)
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "pushsim"
+
+
+class Simulation:
+    """Fake APNs, fake FCM, the sender and simulated phones, sharing one clock and one timeline."""
+
+    def __init__(
+        self,
+        *,
+        state_dir: Path | str | None = None,
+        clock: VirtualClock | None = None,
+        app_ids: Sequence[str] = (DEFAULT_APP_ID,),
+        project_id: str = "pushsim-demo",
+    ) -> None:
+        self.state_dir = Path(state_dir) if state_dir is not None else default_state_dir()
+        self.clock = clock or VirtualClock()
+        self.timeline = Timeline()
+        self.app_ids = tuple(app_ids)
+        self.project_id = project_id
+        self.api_key = secrets.token_urlsafe(24)
+        self.app_key = secrets.token_urlsafe(24)
+        self._phones: dict[str, Phone] = {}
+        self._started = False
+        self._stack = contextlib.AsyncExitStack()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Simulation:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        """Start the fakes, the sender and the apps' link to it, each on an ephemeral port."""
+        if self._started:
+            raise SimulationError("the simulation is already running")
+        try:
+            await self._start()
+        except BaseException:
+            await self._stack.aclose()
+            raise
+        self._started = True
+
+    async def _start(self) -> None:
+        stack = self._stack
+        self.ca = LocalCA.load_or_create(self.state_dir)
+        self.apns_credentials = apns_credentials = load_or_create_apns_key(self.state_dir)
+        account = load_or_create_service_account(self.state_dir, self.project_id)
+        emit = self.timeline.record
+
+        self.apns = FakeApns(
+            clock=self.clock,
+            ssl_context=self.ca.server_ssl_context(alpn=("h2",)),
+            keys=[apns_credentials.key],
+            topics=self.app_ids,
+            emit=emit,
+        )
+        await self.apns.start()
+        stack.push_async_callback(self.apns.stop)
+        self.fcm = FakeFcm(
+            clock=self.clock,
+            ssl_context=self.ca.server_ssl_context(alpn=("h2", "http/1.1")),
+            project_id=self.project_id,
+            service_account=account,
+            emit=emit,
+        )
+        await self.fcm.start()
+        stack.push_async_callback(self.fcm.stop)
+        account_path = service_account_path(self.state_dir)
+        account.write(account_path, token_uri=self.fcm.token_uri)
+
+        run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=self.state_dir))
+        stack.callback(shutil.rmtree, run_dir, ignore_errors=True)
+        store = SqliteStore(run_dir / "sender.sqlite3")
+        stack.callback(store.close)
+        ca_file = str(self.ca.cert_path)
+        apns_client = ApnsClient(
+            url=self.apns.url,
+            team_id=apns_credentials.key.team_id,
+            key_id=apns_credentials.key.key_id,
+            private_key_pem=apns_credentials.key.private_key_pem,
+            ca_file=ca_file,
+            clock=self.clock,
+        )
+        fcm_client = FcmClient(
+            url=self.fcm.url, service_account_path=str(account_path), ca_file=ca_file, clock=self.clock
+        )
+        self.sender = SenderService(store, apns_client, fcm_client, self.clock, emit=emit)
+        await self.sender.start()
+        stack.push_async_callback(self.sender.stop)
+        self.sender_server = SenderServer(
+            create_app(self.sender, api_key=self.api_key, app_key=self.app_key)
+        )
+        await self.sender_server.start()
+        stack.push_async_callback(self.sender_server.stop)
+
+        self.sender_api = httpx.AsyncClient(
+            base_url=self.sender_server.url,
+            headers={"Authorization": f"Bearer {self.api_key}"},
+            timeout=30.0,
+        )
+        stack.push_async_callback(self.sender_api.aclose)
+        self._app_link = HttpAppServerLink(
+            self.sender_api, app_key=self.app_key, now=self.clock.now, emit=emit
+        )
+
+    async def stop(self) -> None:
+        """Stop everything, in the reverse order of starting."""
+        if self._started:
+            await self._app_link.drain()
+        self._started = False
+        await self._stack.aclose()
+
+    @property
+    def endpoints(self) -> dict[str, Any]:
+        """URLs and credentials, in the shape of ``endpoints.json`` (DESIGN.md)."""
+        self._require_started()
+        credentials = self.apns_credentials
+        return {
+            "ca_cert": str(self.ca.cert_path),
+            "apns": {
+                "url": self.apns.url,
+                "environment": "sandbox",
+                "team_id": credentials.key.team_id,
+                "key_id": credentials.key.key_id,
+                "key_path": str(credentials.key_path),
+                "topics": list(self.app_ids),
+            },
+            "fcm": {
+                "url": self.fcm.url,
+                "project_id": self.project_id,
+                "service_account_path": str(service_account_path(self.state_dir)),
+            },
+            "sender": {"url": self.sender_server.url, "api_key": self.api_key},
+        }
+
+    # -- phones -------------------------------------------------------------------------------
+
+    def add_iphone(self, phone_id: str | None = None) -> IosPhone:
+        """A new iPhone, online, talking to the fake APNs."""
+        phone = IosPhone(
+            self._new_phone_id(phone_id, "iphone"),
+            push_service=self.apns.registry,
+            clock=self.clock,
+            emit=self.timeline.record,
+            app_server=self._app_link,
+        )
+        self._phones[phone.phone_id] = phone
+        return phone
+
+    def add_android(self, phone_id: str | None = None, *, api_level: int = 34) -> AndroidPhone:
+        """A new Android phone (API level 34 unless told), online, talking to the fake FCM."""
+        phone = AndroidPhone(
+            self._new_phone_id(phone_id, "android"),
+            api_level=api_level,
+            push_service=self.fcm.registry,
+            clock=self.clock,
+            emit=self.timeline.record,
+            app_server=self._app_link,
+        )
+        self._phones[phone.phone_id] = phone
+        return phone
+
+    @property
+    def phones(self) -> list[Phone]:
+        return list(self._phones.values())
+
+    def phone(self, phone_id: str) -> Phone:
+        try:
+            return self._phones[phone_id]
+        except KeyError:
+            raise SimulationError(f"no phone {phone_id!r}") from None
+
+    def _new_phone_id(self, wanted: str | None, prefix: str) -> str:
+        self._require_started()
+        if wanted is not None:
+            if wanted in self._phones:
+                raise SimulationError(f"a phone named {wanted!r} already exists")
+            return wanted
+        n = 1 + sum(1 for p in self._phones if p.startswith(prefix))
+        while f"{prefix}-{n}" in self._phones:
+            n += 1
+        return f"{prefix}-{n}"
+
+    # -- sending and watching -----------------------------------------------------------------
+
+    async def settle(self) -> None:
+        """Wait until every report the apps made so far has reached the sender."""
+        self._require_started()
+        await self._app_link.drain()
+
+    async def notify(
+        self,
+        user_id: str,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        kind: str = "alert",
+        data: dict[str, str] | None = None,
+    ) -> str:
+        """Ask the sender, over its HTTP API, to notify ``user_id``; returns the notification id.
+
+        Pending app reports (tokens) are delivered first, as they would have been long before a
+        real campaign.
+        """
+        await self.settle()
+        request: dict[str, Any] = {"user_id": user_id, "kind": kind, "data": data or {}}
+        if title is not None:
+            request["title"] = title
+        if body is not None:
+            request["body"] = body
+        response = await self.sender_api.post("/v1/notifications", json=request)
+        if response.status_code != 202:
+            raise SimulationError(f"the sender refused the notification: {response.text}")
+        return str(response.json()["id"])
+
+    async def notification(self, notification_id: str, *, timeout: float = 10.0) -> dict[str, Any]:
+        """The sender's record of a notification, once it has been sent to every device."""
+        response = await self.sender_api.get(
+            f"/v1/notifications/{notification_id}", params={"wait": timeout}
+        )
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        if result.get("status") != "done":
+            raise TimeoutError(f"notification {notification_id} not done within {timeout} s")
+        return result
+
+    async def wait_for(self, kind: str | type | None = None, *, timeout: float = 5.0, **filters: Any) -> Any:
+        """The first timeline event matching ``filters`` (see :meth:`Timeline.events`)."""
+        return await self.timeline.wait_for(kind, timeout=timeout, **filters)
+
+    def advance(self, seconds: float) -> float:
+        """Move the shared clock forward (never back); returns the new time."""
+        return self.clock.advance(seconds)
+
+    def _require_started(self) -> None:
+        if not self._started:
+            raise SimulationError("start the simulation first (async with Simulation() as sim)")

@@ -1,0 +1,200 @@
+"""One timeline for the whole simulation (DESIGN.md, principle 3).
+
+Every package emits its own frozen, past-tense event dataclasses; the timeline stores them in order
+and answers queries. It relies only on the field-name convention the packages share: ``at`` (the
+clock time), actors ``phone_id``, ``app_id``, ``token``, ``user_id``, and correlation ids
+``notification_id`` (the sender's) and ``push_id`` (the provider's ``apns-id`` or FCM message name).
+Correlation ids that appear together in one event are linked, so a query by the sender's
+notification id also finds the provider's and the phone's events for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+#: Fields that tie events of one notification together, across packages.
+CORRELATION_FIELDS = ("notification_id", "push_id")
+
+Listener = Callable[[Any], None]
+
+
+def kind_of(event: Any) -> str:
+    """An event's kind is its class name: ``NotificationDisplayed``, ``TokenPruned``…"""
+    return type(event).__name__
+
+
+class Timeline:
+    """The ordered record of every event, with queries, waits and live listeners."""
+
+    def __init__(self) -> None:
+        self._events: list[Any] = []
+        self._listeners: list[Listener] = []
+        self._waiters: list[tuple[Callable[[Any], bool], asyncio.Future[Any]]] = []
+        # Union-find over correlation ids: ids seen in one event belong to one notification.
+        self._parent: dict[str, str] = {}
+
+    def record(self, event: Any) -> None:
+        """Append ``event``; tell listeners and wake waiters that match it."""
+        self._events.append(event)
+        self._link(_correlation_ids(event))
+        for listener in list(self._listeners):
+            listener(event)
+        if self._waiters:
+            still_waiting = []
+            for predicate, future in self._waiters:
+                if future.done():
+                    continue
+                if predicate(event):
+                    future.set_result(event)
+                else:
+                    still_waiting.append((predicate, future))
+            self._waiters = still_waiting
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(self._events))
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` for every new event; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def events(
+        self,
+        kind: str | type | None = None,
+        *,
+        phone: str | None = None,
+        notification: str | None = None,
+        since: int = 0,
+        **fields: Any,
+    ) -> list[Any]:
+        """The events that match every filter given.
+
+        ``kind`` is a class or a class name; ``phone`` a phone id; ``notification`` any correlation
+        id of the notification (the sender's id, an ``apns-id`` or an FCM message name); ``since``
+        an index into the timeline (``len(timeline)`` taken earlier); ``fields`` exact values of
+        other event fields (``reason="Unregistered"``).
+        """
+        matches = self._matcher(kind, phone=phone, notification=notification, **fields)
+        return [event for event in self._events[since:] if matches(event)]
+
+    def _matcher(
+        self,
+        kind: str | type | None,
+        *,
+        phone: str | None = None,
+        notification: str | None = None,
+        **fields: Any,
+    ) -> Callable[[Any], bool]:
+        wanted = _kind_name(kind)
+
+        def matches(event: Any) -> bool:
+            return (
+                (wanted is None or kind_of(event) == wanted)
+                and (phone is None or getattr(event, "phone_id", None) == phone)
+                and all(getattr(event, name, _MISSING) == value for name, value in fields.items())
+                # Linked ids are looked up when the event is checked: later events add links.
+                and (
+                    notification is None
+                    or any(
+                        self._root(i) == self._root(notification) for i in _correlation_ids(event)
+                    )
+                )
+            )
+
+        return matches
+
+    def correlated_ids(self, some_id: str) -> set[str]:
+        """Every correlation id linked to ``some_id`` through events that carry two of them."""
+        root = self._root(some_id)
+        return {some_id} | {i for i in self._parent if self._root(i) == root}
+
+    def _root(self, some_id: str) -> str:
+        parent = self._parent.get(some_id, some_id)
+        while parent != some_id:
+            grand = self._parent.get(parent, parent)
+            self._parent[some_id] = grand  # path halving keeps lookups short
+            some_id, parent = parent, grand
+        return some_id
+
+    def _link(self, ids: set[str]) -> None:
+        roots = [self._root(i) for i in ids]
+        for some_id in ids:
+            self._parent.setdefault(some_id, some_id)
+        for other in roots[1:]:
+            self._parent[self._root(other)] = self._root(roots[0])
+
+    async def wait_for(
+        self,
+        kind: str | type | None = None,
+        *,
+        timeout: float = 5.0,
+        since: int = 0,
+        **filters: Any,
+    ) -> Any:
+        """The first event (from index ``since``) matching the filters of :meth:`events`.
+
+        Waits for it when it has not happened yet; raises ``TimeoutError`` (with the filters in the
+        message) after ``timeout`` real seconds.
+        """
+        found = self.events(kind, since=since, **filters)
+        if found:
+            return found[0]
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        matches = self._matcher(kind, **filters)
+        self._waiters.append((matches, future))
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            described = ", ".join(f"{k}={v!r}" for k, v in filters.items())
+            raise TimeoutError(
+                f"no {_kind_name(kind) or 'event'} ({described}) within {timeout} s"
+            ) from None
+
+    def format(self, events: Iterable[Any] | None = None, *, origin: float | None = None) -> str:
+        """Readable lines, one per event, with times relative to ``origin`` (the first event)."""
+        chosen = list(self._events if events is None else events)
+        if not chosen:
+            return "(no events)"
+        start = chosen[0].at if origin is None else origin
+        return "\n".join(format_event(event, start) for event in chosen)
+
+
+def format_event(event: Any, origin: float) -> str:
+    """``T+0d 00:00:01.250  NotificationDisplayed  phone_id=ios-1 title='Hi' …``"""
+    details = " ".join(
+        f"{field.name}={_short(getattr(event, field.name))}"
+        for field in dataclasses.fields(event)
+        if field.name != "at" and getattr(event, field.name) not in (None, "", {}, ())
+    )
+    return f"{_offset(event.at - origin)}  {kind_of(event):<24} {details}"
+
+
+def _offset(seconds: float) -> str:
+    sign = "-" if seconds < 0 else "+"
+    delta = datetime.timedelta(seconds=abs(seconds))
+    hours, rest = divmod(delta.seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"T{sign}{delta.days}d {hours:02}:{minutes:02}:{secs:02}.{delta.microseconds // 1000:03}"
+
+
+def _short(value: Any) -> str:
+    text = repr(value) if isinstance(value, str | dict | list | tuple) else str(value)
+    return text if len(text) <= 48 else text[:45] + "…"
+
+
+def _kind_name(kind: str | type | None) -> str | None:
+    return kind.__name__ if isinstance(kind, type) else kind
+
+
+def _correlation_ids(event: Any) -> set[str]:
+    return {value for name in CORRELATION_FIELDS if (value := getattr(event, name, None))}
+
+
+_MISSING = object()
