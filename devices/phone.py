@@ -188,9 +188,12 @@ class Phone:
             return
         alert, data = self._read_push(headers, payload)
         notification_id = _text(data.get("notification_id"))
-        common = dict(
-            app_id=app.app_id, token=token, push_id=push_id, notification_id=notification_id
-        )
+        common: dict[str, Any] = {
+            "app_id": app.app_id,
+            "token": token,
+            "push_id": push_id,
+            "notification_id": notification_id,
+        }
         if alert is None:
             app.data_pushes.append(dict(data))
             self._emit(ev.DataPushReceived, data=dict(data), **common)
@@ -201,11 +204,14 @@ class Phone:
             return
         entry = TrayEntry(
             entry_id=self.tray.new_entry_id(),
+            app_id=app.app_id,
+            token=token,
+            push_id=push_id,
+            notification_id=notification_id,
             title=alert.get("title"),
             body=alert.get("body"),
             shown_at=self._clock.now(),
             data=dict(data),
-            **common,
         )
         self.tray.show(entry)
         self._emit(

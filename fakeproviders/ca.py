@@ -100,10 +100,15 @@ class LocalCA:
                 .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
                 .add_extension(
                     x509.KeyUsage(
-                        digital_signature=True, key_cert_sign=True, crl_sign=True,
-                        content_commitment=False, key_encipherment=False,
-                        data_encipherment=False, key_agreement=False,
-                        encipher_only=False, decipher_only=False,
+                        digital_signature=True,
+                        key_cert_sign=True,
+                        crl_sign=True,
+                        content_commitment=False,
+                        key_encipherment=False,
+                        data_encipherment=False,
+                        key_agreement=False,
+                        encipher_only=False,
+                        decipher_only=False,
                     ),
                     critical=True,
                 )
@@ -123,11 +128,16 @@ class LocalCA:
             if self._is_reusable(issued, names):
                 return issued
             key = ec.generate_private_key(ec.SECP256R1())
-            cert = self._leaf_builder(names[0], key).add_extension(
-                x509.SubjectAlternativeName([_general_name(n) for n in names]), critical=False
-            ).add_extension(
-                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-            ).sign(self._key, hashes.SHA256())
+            cert = (
+                self._leaf_builder(names[0], key)
+                .add_extension(
+                    x509.SubjectAlternativeName([_general_name(n) for n in names]), critical=False
+                )
+                .add_extension(
+                    x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+                )
+                .sign(self._key, hashes.SHA256())
+            )
             write_atomic(issued.key_path, _key_pem(key), private=True)
             write_atomic(issued.cert_path, cert.public_bytes(serialization.Encoding.PEM))
         return issued
@@ -148,7 +158,9 @@ class LocalCA:
         """A client-side context that trusts only this CA (for tests and in-process senders)."""
         return ssl.create_default_context(cafile=str(self.cert_path))
 
-    def _leaf_builder(self, common_name: str, key: ec.EllipticCurvePrivateKey) -> x509.CertificateBuilder:
+    def _leaf_builder(
+        self, common_name: str, key: ec.EllipticCurvePrivateKey
+    ) -> x509.CertificateBuilder:
         now = _utcnow()
         return (
             x509.CertificateBuilder()
@@ -169,7 +181,10 @@ class LocalCA:
         if not (issued.cert_path.exists() and issued.key_path.exists()):
             return False
         cert = x509.load_pem_x509_certificate(issued.cert_path.read_bytes())
-        if cert.issuer != self._cert.subject or cert.not_valid_after_utc - _RENEW_MARGIN < _utcnow():
+        if (
+            cert.issuer != self._cert.subject
+            or cert.not_valid_after_utc - _RENEW_MARGIN < _utcnow()
+        ):
             return False
         try:
             cert.verify_directly_issued_by(self._cert)
@@ -188,7 +203,9 @@ def _general_name(name: str) -> x509.GeneralName:
         return x509.DNSName(name)
 
 
-def _load_pair(cert_file: Path, key_file: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+def _load_pair(
+    cert_file: Path, key_file: Path
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     try:
         cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
         key = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
@@ -229,4 +246,3 @@ def _locked(state_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-

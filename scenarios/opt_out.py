@@ -19,7 +19,9 @@ async def scenario(sim: Simulation) -> None:
 
     shipped = await sim.notify("alice", title="Order shipped", body="Your parcel is on its way")
     for phone in (iphone, android):
-        shown = await sim.wait_for("NotificationDisplayed", phone=phone.phone_id, notification=shipped)
+        shown = await sim.wait_for(
+            "NotificationDisplayed", phone=phone.phone_id, notification=shipped
+        )
         assert shown.title == "Order shipped", f"{phone.phone_id} showed {shown.title!r}"
 
     for phone in (iphone, android):
@@ -31,7 +33,9 @@ async def scenario(sim: Simulation) -> None:
     assert statuses == [("android", 200), ("ios", 200)], f"provider answers were {statuses}"
 
     for phone in (iphone, android):
-        hidden = await sim.wait_for("NotificationSuppressed", phone=phone.phone_id, notification=sale)
+        hidden = await sim.wait_for(
+            "NotificationSuppressed", phone=phone.phone_id, notification=sale
+        )
         assert hidden.reason == "notifications turned off in Settings", hidden.reason
     shown_after = sim.timeline.events("NotificationDisplayed", notification=sale)
     assert not shown_after, f"shown although turned off: {shown_after}"

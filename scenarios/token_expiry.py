@@ -22,6 +22,8 @@ async def scenario(sim: Simulation) -> None:
         phone.install(DEFAULT_APP_ID, user_id="bob", answer="allow")
     old_ios = iphone.app(DEFAULT_APP_ID).token
     old_android = android.app(DEFAULT_APP_ID).token
+    await sim.settle()  # both tokens reach the sender
+    sim.advance(7 * DAY)  # a week of normal use
 
     iphone.uninstall(DEFAULT_APP_ID)
     android.go_offline()
@@ -49,5 +51,7 @@ async def scenario(sim: Simulation) -> None:
 
     welcome = await sim.notify("bob", title="Welcome back")
     for phone, token in ((iphone, new_ios), (android, new_android)):
-        shown = await sim.wait_for("NotificationDisplayed", phone=phone.phone_id, notification=welcome)
+        shown = await sim.wait_for(
+            "NotificationDisplayed", phone=phone.phone_id, notification=welcome
+        )
         assert shown.token == token, f"{phone.phone_id} showed it on {shown.token}, not {token}"

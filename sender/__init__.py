@@ -1,1 +1,67 @@
-"""sender."""
+"""The sender: a real app server that stores push tokens and sends through APNs and FCM.
+
+It knows nothing of pushsim's fakes: point it at Apple and Google, or at the fakes, with URLs,
+credentials and a CA bundle.
+"""
+
+from __future__ import annotations
+
+from .api import create_app
+from .apns_client import ApnsClient, ApnsResult
+from .clock import Clock, SystemClock
+from .errors import (
+    InvalidInput,
+    NotFound,
+    ProviderAuthError,
+    ProviderError,
+    ProviderUnreachable,
+    SenderError,
+)
+from .events import (
+    EngagementRecorded,
+    NotificationRequested,
+    PushFailed,
+    PushRetried,
+    PushSent,
+    SenderEvent,
+    TokenPruned,
+)
+from .fcm_client import FcmClient, FcmResult
+from .models import Delivery, Device, EngagementEvent, Notification, NotificationRequest
+from .policy import RetryPolicy
+from .server import SenderServer
+from .service import SenderService
+from .store import SqliteStore, Store
+
+__all__ = [
+    "ApnsClient",
+    "ApnsResult",
+    "Clock",
+    "Delivery",
+    "Device",
+    "EngagementEvent",
+    "EngagementRecorded",
+    "FcmClient",
+    "FcmResult",
+    "InvalidInput",
+    "NotFound",
+    "Notification",
+    "NotificationRequest",
+    "NotificationRequested",
+    "ProviderAuthError",
+    "ProviderError",
+    "ProviderUnreachable",
+    "PushFailed",
+    "PushRetried",
+    "PushSent",
+    "RetryPolicy",
+    "SenderError",
+    "SenderEvent",
+    "SenderServer",
+    "SenderService",
+    "SqliteStore",
+    "Store",
+    "SystemClock",
+    "TokenPruned",
+    "create_app",
+]

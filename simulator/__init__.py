@@ -28,7 +28,15 @@ _EXPORTS = {
     "Timeline": "simulator.timeline",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "DEFAULT_APP_ID",
+    "Clock",
+    "Simulation",
+    "SimulationError",
+    "SystemClock",
+    "Timeline",
+    "VirtualClock",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -32,7 +32,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(scope="session")
-def pushsim_state_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def pushsim_state_dir(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """Where the simulations of this session keep their CA and keys."""
     configured = request.config.getoption("--pushsim-state-dir")
     return Path(configured) if configured else tmp_path_factory.mktemp("pushsim")
@@ -44,12 +46,16 @@ except ImportError:  # pragma: no cover - only without pytest-asyncio
 
     @pytest.fixture
     def pushsim() -> None:
-        pytest.fail("the pushsim fixture is async: install pytest-asyncio (pip install pytest-asyncio)")
+        pytest.fail(
+            "the pushsim fixture is async: install pytest-asyncio (pip install pytest-asyncio)"
+        )
 
 else:
 
     @pytest_asyncio.fixture
-    async def pushsim(pushsim_state_dir: Path) -> AsyncIterator[Simulation]:
+    async def pushsim(  # type: ignore[misc]  # one of two definitions, never both
+        pushsim_state_dir: Path,
+    ) -> AsyncIterator[Simulation]:
         """A started :class:`~simulator.Simulation`, stopped after the test."""
         # Imported here so that loading the plugin costs nothing in test runs that don't use it.
         from simulator.simulation import Simulation

@@ -137,11 +137,13 @@ class Simulation:
             clock=self.clock,
         )
         fcm_client = FcmClient(
-            url=self.fcm.url, service_account_path=str(account_path), ca_file=ca_file, clock=self.clock
+            url=self.fcm.url,
+            service_account_path=str(account_path),
+            ca_file=ca_file,
+            clock=self.clock,
         )
+        # The API's lifespan starts and stops the service's workers.
         self.sender = SenderService(store, apns_client, fcm_client, self.clock, emit=emit)
-        await self.sender.start()
-        stack.push_async_callback(self.sender.stop)
         self.sender_server = SenderServer(
             create_app(self.sender, api_key=self.api_key, app_key=self.app_key)
         )
@@ -279,7 +281,9 @@ class Simulation:
             raise TimeoutError(f"notification {notification_id} not done within {timeout} s")
         return result
 
-    async def wait_for(self, kind: str | type | None = None, *, timeout: float = 5.0, **filters: Any) -> Any:
+    async def wait_for(
+        self, kind: str | type | None = None, *, timeout: float = 5.0, **filters: Any
+    ) -> Any:
         """The first timeline event matching ``filters`` (see :meth:`Timeline.events`)."""
         return await self.timeline.wait_for(kind, timeout=timeout, **filters)
 

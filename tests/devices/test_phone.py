@@ -34,12 +34,14 @@ def _kinds(events):
 
 def test_install_asks_permission_then_reports_the_token_to_the_app_server():
     """Installing with "allow" authorizes notifications, gets a token and posts it to the server."""
-    phone, service, events, messages = _phone()
+    phone, _service, events, messages = _phone()
     app = phone.install(APP, user_id="alice", answer="allow")
     assert app.permission is Permission.AUTHORIZED
     assert _kinds(events) == ["AppInstalled", "PermissionAnswered", "TokenReceived"]
     assert messages == [
-        TokenReport(phone_id="phone-1", app_id=APP, user_id="alice", platform="ios", token=app.token)
+        TokenReport(
+            phone_id="phone-1", app_id=APP, user_id="alice", platform="ios", token=app.token
+        )
     ]
 
 
@@ -149,7 +151,7 @@ def test_uninstall_unregisters_the_token_and_clears_the_tray():
 
 def test_push_for_an_unknown_token_is_dropped():
     """A push for a token no app holds is dropped and recorded, never a crash."""
-    phone, service, events, _ = _phone()
+    _, service, events, _ = _phone()
     service.push("phone-1", "stale", IOS_ALERT)
     assert isinstance(events[-1], ev.PushDropped)
 

@@ -75,7 +75,7 @@ async def test_wait_for_wakes_on_a_later_event():
 
 async def test_wait_for_times_out_with_the_filters_in_the_message():
     """A wait that is never satisfied raises TimeoutError naming what was awaited."""
-    with pytest.raises(TimeoutError, match="Shown.*phone='nobody'"):
+    with pytest.raises(TimeoutError, match=r"Shown.*phone='nobody'"):
         await _timeline().wait_for("Shown", phone="nobody", timeout=0.01)
 
 

@@ -1,0 +1,96 @@
+"""The sender's records: plain frozen dataclasses, shared by the store, the service and the API."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Platform = Literal["ios", "android"]
+Kind = Literal["alert", "data"]
+Priority = Literal["high", "normal"]
+Status = Literal["queued", "sending", "done"]
+Outcome = Literal["accepted", "failed"]
+Engagement = Literal["received", "opened", "dismissed"]
+
+PLATFORMS: tuple[str, ...] = ("ios", "android")
+KINDS: tuple[str, ...] = ("alert", "data")
+PRIORITIES: tuple[str, ...] = ("high", "normal")
+ENGAGEMENTS: tuple[str, ...] = ("received", "opened", "dismissed")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Device:
+    """A push token an app handed to the sender."""
+
+    token: str
+    platform: Platform
+    app_id: str
+    """The iOS bundle id (the APNs topic) or the Android package name."""
+    user_id: str
+    registered_at: float
+    """When the app last handed this token over; guards the APNs 410 rule (reference/apns.md §2.4)."""
+    active: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NotificationRequest:
+    """What a caller asks the sender to push to one user's devices."""
+
+    user_id: str
+    kind: Kind = "alert"
+    title: str | None = None
+    body: str | None = None
+    data: dict[str, str] = field(default_factory=dict)
+    collapse_key: str | None = None
+    ttl: int | None = None
+    """Seconds the provider may keep the push for an offline device; ``0`` = now or never."""
+    priority: Priority | None = None
+    """``None`` picks the kind's default: high for alerts, normal for data."""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> NotificationRequest:
+        return cls(**raw)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Delivery:
+    """The outcome of one push to one token."""
+
+    notification_id: str
+    token: str
+    platform: Platform
+    outcome: Outcome
+    push_id: str | None
+    http_status: int
+    """``0`` when no HTTP answer was received."""
+    reason: str | None
+    at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Notification:
+    """A persisted notification and where it is in its life."""
+
+    id: str
+    request: NotificationRequest
+    status: Status
+    created_at: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EngagementEvent:
+    """What the user did with a notification on one device, as the app reported it."""
+
+    notification_id: str
+    token: str
+    event: Engagement
+    at: float

@@ -1,0 +1,130 @@
+"""Serve an ASGI app (the sender API) with uvicorn inside the running event loop.
+
+The socket is bound before uvicorn starts, so the real port is known at once even with port 0,
+and uvicorn never installs signal handlers: a test process or a host application keeps its own
+Ctrl-C behaviour.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+
+
+class _InProcessServer(uvicorn.Server):
+    """uvicorn without signal capture, telling us when startup is over."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = asyncio.Event()
+        self.exit_requested = asyncio.Event()
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # The host process owns signals; stop() is how this server is told to exit.
+        yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets)
+        except SystemExit as exc:
+            # uvicorn exits the process when the app's startup fails; here that is an error.
+            raise RuntimeError("the app's startup failed") from exc
+        self.ready.set()
+
+    async def main_loop(self) -> None:
+        # uvicorn polls should_exit every 0.1 s; waking on an event makes stop() prompt. on_tick
+        # refreshes the Date header when its counter is a multiple of 10, so tick once a second.
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 10) % 864_000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.exit_requested.wait(), 1.0)
+
+
+class SenderServer:
+    """Runs ``app`` on a loopback socket: ``await start()``, read ``url``, ``await stop()``."""
+
+    def __init__(
+        self, app: Any, *, host: str = "127.0.0.1", port: int = 0, shutdown_timeout: int = 2
+    ) -> None:
+        self._app = app
+        self._host = host
+        self._port = port
+        self._shutdown_timeout = shutdown_timeout
+        self._socket: socket.socket | None = None
+        self._server: _InProcessServer | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def port(self) -> int:
+        if self._socket is None:
+            raise RuntimeError("the server is not started")
+        return int(self._socket.getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        return f"http://{self._host}:{self.port}"
+
+    async def start(self) -> None:
+        """Bind, start serving, and return once the app's startup (lifespan) is done."""
+        if self._task is not None:
+            return
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self._host, self._port))
+        sock.listen(2048)
+        sock.setblocking(False)
+        self._socket = sock
+        config = uvicorn.Config(
+            self._app,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=self._shutdown_timeout,
+        )
+        server = self._server = _InProcessServer(config)
+        self._task = asyncio.create_task(server.serve(sockets=[sock]), name="sender-server")
+        ready = asyncio.create_task(server.ready.wait())
+        await asyncio.wait({self._task, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if not server.ready.is_set():
+            ready.cancel()
+            task, self._task = self._task, None
+            await self._close()
+            try:
+                await task
+            except Exception as exc:
+                raise RuntimeError("the sender server failed to start") from exc
+            raise RuntimeError("the sender server failed to start")
+
+    async def stop(self) -> None:
+        """Stop accepting, let requests finish (up to the shutdown timeout), close the socket."""
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            self._server.exit_requested.set()
+            await self._task
+        await self._close()
+
+    async def _close(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._task = None
+        self._server = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    async def __aenter__(self) -> SenderServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()

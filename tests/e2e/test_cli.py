@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _pushsim(*args: str, state_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PUSHSIM_STATE_DIR": str(state_dir)},
+    )
+
+
+def test_run_scenarios_prints_timelines_and_passes(state_dir: Path):
+    """`pushsim run scenarios/` prints each scenario's timeline and verdict and exits 0."""
+    result = _pushsim("run", "scenarios/", state_dir=state_dir)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PASS opt_out" in result.stdout and "PASS token_expiry" in result.stdout
+    assert "NotificationSuppressed" in result.stdout
+    assert result.stdout.rstrip().endswith("2 passed, 0 failed")
+
+
+def test_a_failing_scenario_shows_what_was_expected(tmp_path: Path, state_dir: Path):
+    """A failing scenario prints FAIL with its assertion message, and the exit status is 1."""
+    script = tmp_path / "never_shown.py"
+    script.write_text(
+        '"""A scenario that expects the impossible."""\n'
+        "async def scenario(sim):\n"
+        "    phone = sim.add_iphone()\n"
+        "    assert phone.notifications(), 'a notification on a new phone'\n"
+    )
+    result = _pushsim("run", str(script), state_dir=state_dir)
+    assert result.returncode == 1
+    assert "FAIL never_shown" in result.stdout
+    assert "expected: a notification on a new phone" in result.stdout
+
+
+def test_a_missing_path_is_a_clear_error(state_dir: Path):
+    """A path that does not exist exits 2 with a one-line message, no traceback."""
+    result = _pushsim("run", "no/such/place", state_dir=state_dir)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "pushsim run: no/such/place: no such file or folder"
+
+
+def test_a_file_without_a_scenario_is_a_clear_error(tmp_path: Path, state_dir: Path):
+    """A Python file with no `async def scenario(sim)` exits 2 and says so."""
+    script = tmp_path / "helper.py"
+    script.write_text("VALUE = 1\n")
+    result = _pushsim("run", str(script), state_dir=state_dir)
+    assert result.returncode == 2
+    assert "defines no `async def scenario(sim)`" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_explains_the_commands(state_dir: Path):
+    """`pushsim --help` names the run command and what it does."""
+    result = _pushsim("--help", state_dir=state_dir)
+    assert result.returncode == 0
+    assert "run" in result.stdout and "scenario" in result.stdout
