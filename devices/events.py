@@ -93,6 +93,14 @@ class DataPushReceived(DeviceEvent):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class PendingMessagesDeleted(DeviceEvent):
+    """Android: FCM discarded the messages it held for the app; ``onDeletedMessages`` ran."""
+
+    app_id: str
+    token: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class PushDropped(DeviceEvent):
     """A push arrived for a token no installed app holds any more."""
 

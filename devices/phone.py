@@ -284,6 +284,18 @@ class AndroidPhone(Phone):
         self.api_level = api_level
         super().__init__(phone_id, **kwargs)
 
+    def push_arrived(
+        self, token: str, push_id: str, headers: Mapping[str, str], payload: Mapping[str, Any]
+    ) -> None:
+        # FCM dropped this app's pending messages while the phone was away: the app's
+        # onDeletedMessages runs instead (reference/fcm.md §0.13, devices.md §2.7).
+        if payload.get("message_type") == "deleted_messages":
+            app = next((a for a in self.apps if a.token == token), None)
+            if app is not None:
+                self._emit(ev.PendingMessagesDeleted, app_id=app.app_id, token=token)
+                return
+        super().push_arrived(token, push_id, headers, payload)
+
     def _initial_permission(self) -> Permission:
         # POST_NOTIFICATIONS is a runtime permission from API 33 on; granted below (devices.md §2.1).
         return Permission.NOT_DETERMINED if self.api_level >= 33 else Permission.AUTHORIZED

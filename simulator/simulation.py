@@ -142,6 +142,9 @@ class Simulation:
             ca_file=ca_file,
             clock=self.clock,
         )
+        # Close the sender's connections before the fakes stop, so the fakes need not wait for them.
+        stack.push_async_callback(apns_client.aclose)
+        stack.push_async_callback(fcm_client.aclose)
         # The API's lifespan starts and stops the service's workers.
         self.sender = SenderService(store, apns_client, fcm_client, self.clock, emit=emit)
         self.sender_server = SenderServer(

@@ -33,7 +33,7 @@ class Timeline:
     def __init__(self) -> None:
         self._events: list[Any] = []
         self._listeners: list[Listener] = []
-        self._waiters: list[tuple[Callable[[Any], bool], asyncio.Future[Any]]] = []
+        self._waiters: list[_Waiter] = []
         # Union-find over correlation ids: ids seen in one event belong to one notification.
         self._parent: dict[str, str] = {}
 
@@ -44,15 +44,19 @@ class Timeline:
         for listener in list(self._listeners):
             listener(event)
         if self._waiters:
-            still_waiting = []
-            for predicate, future in self._waiters:
-                if future.done():
+            relinked = len(_correlation_ids(event)) > 1
+            for waiter in self._waiters:
+                if waiter.future.done():
                     continue
-                if predicate(event):
-                    future.set_result(event)
-                else:
-                    still_waiting.append((predicate, future))
-            self._waiters = still_waiting
+                if waiter.matches(event):
+                    waiter.future.set_result(event)
+                elif relinked and waiter.notification is not None:
+                    # This event tied ids together: an earlier event may belong to the awaited
+                    # notification now (the provider stored a push before the sender learnt its id).
+                    found = self.events(since=waiter.since, **waiter.filters)
+                    if found:
+                        waiter.future.set_result(found[0])
+            self._waiters = [w for w in self._waiters if not w.future.done()]
 
     def __len__(self) -> int:
         return len(self._events)
@@ -146,11 +150,15 @@ class Timeline:
         found = self.events(kind, since=since, **filters)
         if found:
             return found[0]
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        matches = self._matcher(kind, **filters)
-        self._waiters.append((matches, future))
+        waiter = _Waiter(
+            matches=self._matcher(kind, **filters),
+            filters={"kind": kind, **filters},
+            since=since,
+            future=asyncio.get_running_loop().create_future(),
+        )
+        self._waiters.append(waiter)
         try:
-            return await asyncio.wait_for(future, timeout)
+            return await asyncio.wait_for(waiter.future, timeout)
         except TimeoutError:
             described = ", ".join(f"{k}={v!r}" for k, v in filters.items())
             raise TimeoutError(
@@ -164,6 +172,18 @@ class Timeline:
             return "(no events)"
         start = chosen[0].at if origin is None else origin
         return "\n".join(format_event(event, start) for event in chosen)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _Waiter:
+    matches: Callable[[Any], bool]
+    filters: dict[str, Any]
+    since: int
+    future: asyncio.Future[Any]
+
+    @property
+    def notification(self) -> str | None:
+        return self.filters.get("notification")
 
 
 def format_event(event: Any, origin: float) -> str:

@@ -282,7 +282,7 @@ class FcmRegistry:
         now: float,
         from_storage: bool,
     ) -> None:
-        inbox.push_arrived(record.token, push_id, headers, payload)
+        # Delivered comes before whatever the phone makes of it, on the timeline too.
         self._emit(
             NotificationDelivered(
                 at=now,
@@ -293,6 +293,7 @@ class FcmRegistry:
                 from_storage=from_storage,
             )
         )
+        inbox.push_arrived(record.token, push_id, headers, payload)
 
     def _notice_staleness(self, phone_id: str, phone: _Phone) -> None:
         """Expire the phone's tokens if it has been silent too long (reference/fcm.md §0.14)."""

@@ -183,3 +183,12 @@ def test_an_unknown_prompt_answer_is_refused_before_installing():
     with pytest.raises(DeviceError, match="use one of allow, deny, dismiss"):
         phone.install(APP, user_id="alice", answer="maybe")
     assert phone.apps == []
+
+
+def test_android_deleted_messages_signal_reaches_the_app_as_on_deleted_messages():
+    """FCM's deleted-messages signal is not a data push: the app's onDeletedMessages runs."""
+    phone, service, events, _ = _phone(AndroidPhone)
+    token = phone.install(APP, user_id="alice").token
+    service.push("phone-1", token, {"message_type": "deleted_messages"}, push_id="deleted_messages")
+    assert isinstance(events[-1], ev.PendingMessagesDeleted)
+    assert phone.app(APP).data_pushes == []

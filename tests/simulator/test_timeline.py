@@ -85,3 +85,14 @@ def test_format_shows_relative_times_and_fields():
     assert lines[0].startswith("T+0d 00:00:00.000  Sent")
     assert "phone_id='iphone-1'" in lines[1]
     assert lines[2].startswith("T+0d 00:00:02.000")
+
+
+async def test_wait_for_finds_an_earlier_event_linked_later():
+    """An event recorded before its push id was tied to the notification still satisfies the wait."""
+    timeline = Timeline()
+    waiter = asyncio.ensure_future(timeline.wait_for("Shown", notification="n7", timeout=1.0))
+    await asyncio.sleep(0)
+    timeline.record(Shown(at=1.0, phone_id="android-1", push_id="fcm-7"))
+    timeline.record(Sent(at=2.0, notification_id="n7", push_id="fcm-7", token="t"))
+    event = await waiter
+    assert event.push_id == "fcm-7"
