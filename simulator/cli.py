@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from simulator.bench import BENCHMARKS, BenchOptions
+from simulator.bench import load as load_benchmark
 from simulator.scenarios import (
     ScenarioError,
     find_scenario_files,
@@ -47,6 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "-q", "--quiet", action="store_true", help="print verdicts only, and timelines of failures"
     )
+
+    bench = commands.add_parser(
+        "bench",
+        help="run benchmarks; each measures its baseline in the same run and prints ratios",
+        description="Run benchmarks and print a table per benchmark, with the target and whether "
+        "it was met. Benchmarks: "
+        + "; ".join(f"{name}: {text}" for name, (_, text) in BENCHMARKS.items()),
+    )
+    bench.add_argument("names", nargs="*", metavar="NAME", help="benchmarks to run (default: all)")
+    bench.add_argument(
+        "--quick", action="store_true", help="a small load, to check the benchmark runs"
+    )
+    bench.add_argument("--count", type=int, default=None, help="override the default load")
+    bench.add_argument("--state-dir", type=Path, default=None, help="state directory to use")
     return parser
 
 
@@ -54,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return _run(args.paths, state_dir=args.state_dir, quiet=args.quiet)
+    if args.command == "bench":
+        return _bench(
+            args.names, BenchOptions(quick=args.quick, count=args.count, state_dir=args.state_dir)
+        )
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects unknown ones
 
 
@@ -71,6 +91,26 @@ def _run(paths: Sequence[Path], *, state_dir: Path | None, quiet: bool) -> int:
         failed += not result.passed
     print(f"{len(scripts) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def _bench(names: Sequence[str], options: BenchOptions) -> int:
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        print(
+            f"pushsim bench: unknown benchmark {', '.join(unknown)}; "
+            f"choose from {', '.join(BENCHMARKS)}",
+            file=sys.stderr,
+        )
+        return 2
+    if options.count is not None and options.count < 1:
+        print("pushsim bench: --count must be at least 1", file=sys.stderr)
+        return 2
+    for name in names or list(BENCHMARKS):
+        print(f"running bench {name}…", file=sys.stderr, flush=True)
+        report = asyncio.run(load_benchmark(name)(options))
+        print(report.format(), flush=True)
+        print()
+    return 0
 
 
 if __name__ == "__main__":

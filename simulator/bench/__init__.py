@@ -1,0 +1,27 @@
+"""Benchmarks (``pushsim bench NAME``): each measures its baseline in the same run and prints ratios.
+
+Each benchmark is a module here with ``async def run(options: BenchOptions) -> BenchReport``;
+``BENCHMARKS`` maps its name to the module, imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from typing import cast
+
+from simulator.bench.report import BenchOptions, BenchReport, Measurement
+
+#: name → (module, one-line description)
+BENCHMARKS: dict[str, tuple[str, str]] = {
+    "startup": ("simulator.bench.startup", "Simulation start → ready, and stop (target ≤ 0.5 s)"),
+}
+
+__all__ = ["BENCHMARKS", "BenchOptions", "BenchReport", "Measurement", "load"]
+
+
+def load(name: str) -> Callable[[BenchOptions], Awaitable[BenchReport]]:
+    """The ``run`` function of benchmark ``name``."""
+    module_name, _ = BENCHMARKS[name]
+    module = importlib.import_module(module_name)
+    return cast(Callable[[BenchOptions], Awaitable[BenchReport]], module.run)
