@@ -34,7 +34,18 @@ class PushService(Protocol):
         ...
 
     def unregister(self, token: str) -> None:
-        """The app was uninstalled: the token stops working under the provider's rules."""
+        """The app was uninstalled: the token stops working under the provider's rules.
+
+        APNs: only after a push reached the phone after the deletion, plus a configurable delay
+        (reference/devices.md §1.5); FCM: after a configurable delay (§2.6).
+        """
+        ...
+
+    def rotate(self, token: str) -> str:
+        """The OS replaced the app's token (restore, reinstall, clear data, OS update).
+
+        Returns the new token; how long the old one keeps working is the provider's setting.
+        """
         ...
 
     def connect(self, phone_id: str, inbox: PushInbox) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from simulator.bench import BENCHMARKS, BenchOptions
 from simulator.bench import load as load_benchmark
+from simulator.reports import write_reports
 from simulator.scenarios import (
     ScenarioError,
     find_scenario_files,
@@ -17,7 +18,8 @@ from simulator.scenarios import (
     load_scenario,
     run_scenario,
 )
-from simulator.simulation import default_state_dir
+from simulator.simulation import Ports, default_state_dir
+from simulator.up import UpError, describe, export_lines, read_endpoints, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,15 +42,48 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     run.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="scenario file or folder")
-    run.add_argument(
-        "--state-dir",
-        type=Path,
-        default=None,
-        help=f"where the local CA and keys are kept (default: {default_state_dir()})",
-    )
+    _state_dir_option(run)
     run.add_argument(
         "-q", "--quiet", action="store_true", help="print verdicts only, and timelines of failures"
     )
+    run.add_argument(
+        "--junit-xml", type=Path, metavar="FILE", help="write a JUnit XML report (for CI)"
+    )
+    run.add_argument(
+        "--timeline-json", type=Path, metavar="FILE", help="write every scenario's timeline as JSON"
+    )
+
+    up = commands.add_parser(
+        "up",
+        help="run the fakes, the sender, the control API and a demo fleet until Ctrl-C",
+        description=(
+            "Start fake APNs, fake FCM, the sender and the control API on loopback, add a demo "
+            "fleet (alice and bob, an iPhone and an Android phone each), write endpoints.json "
+            "into the state directory, and run until Ctrl-C or SIGTERM. Ports default to free "
+            "ones; `pushsim env` prints how to point a sender at them."
+        ),
+    )
+    _state_dir_option(up)
+    up.add_argument(
+        "--headless",
+        action="store_true",
+        help="no terminal UI (the terminal UI is not built yet: up is always headless for now)",
+    )
+    up.add_argument("--no-demo", action="store_true", help="start with no phones")
+    for name in ("apns", "fcm", "sender", "control"):
+        up.add_argument(
+            f"--{name}-port", type=_port, default=0, metavar="PORT", help=f"{name} port (0: free)"
+        )
+
+    env = commands.add_parser(
+        "env",
+        help="print export lines that point an external sender at a running `pushsim up`",
+        description=(
+            "Print POSIX shell `export` lines (URLs, APNs key, FCM service account, CA bundles for "
+            'Python, requests, curl and Node) for a running `pushsim up`. Use: eval "$(pushsim env)"'
+        ),
+    )
+    _state_dir_option(env)
 
     bench = commands.add_parser(
         "bench",
@@ -62,14 +97,43 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="a small load, to check the benchmark runs"
     )
     bench.add_argument("--count", type=int, default=None, help="override the default load")
-    bench.add_argument("--state-dir", type=Path, default=None, help="state directory to use")
+    _state_dir_option(bench)
     return parser
+
+
+def _state_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help=f"where the local CA, keys and endpoints.json are kept (default: {default_state_dir()})",
+    )
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range 0-65535: {port}")
+    return port
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
-        return _run(args.paths, state_dir=args.state_dir, quiet=args.quiet)
+        return _run(
+            args.paths,
+            state_dir=args.state_dir,
+            quiet=args.quiet,
+            junit=args.junit_xml,
+            timeline=args.timeline_json,
+        )
+    if args.command == "up":
+        return _up(args)
+    if args.command == "env":
+        return _env(args.state_dir or default_state_dir())
     if args.command == "bench":
         return _bench(
             args.names, BenchOptions(quick=args.quick, count=args.count, state_dir=args.state_dir)
@@ -77,20 +141,63 @@ def main(argv: Sequence[str] | None = None) -> int:
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects unknown ones
 
 
-def _run(paths: Sequence[Path], *, state_dir: Path | None, quiet: bool) -> int:
+def _run(
+    paths: Sequence[Path],
+    *,
+    state_dir: Path | None,
+    quiet: bool,
+    junit: Path | None = None,
+    timeline: Path | None = None,
+) -> int:
     try:
         scripts = [load_scenario(path) for path in find_scenario_files(paths)]
     except ScenarioError as exc:
         print(f"pushsim run: {exc}", file=sys.stderr)
         return 2
-    failed = 0
+    results = []
     for script in scripts:
         result = asyncio.run(run_scenario(script, state_dir=state_dir))
         print(format_result(result, show_timeline=not quiet or not result.passed), flush=True)
         print()
-        failed += not result.passed
+        results.append(result)
+    try:
+        write_reports(results, junit=junit, timeline=timeline)
+    except OSError as exc:
+        print(f"pushsim run: cannot write the report: {exc}", file=sys.stderr)
+        return 2
+    failed = sum(not r.passed for r in results)
     print(f"{len(scripts) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def _up(args: argparse.Namespace) -> int:
+    state_dir = args.state_dir or default_state_dir()
+    ports = Ports(apns=args.apns_port, fcm=args.fcm_port, sender=args.sender_port)
+    try:
+        asyncio.run(
+            serve(
+                state_dir=state_dir,
+                ports=ports,
+                control_port=args.control_port,
+                demo=not args.no_demo,
+                on_ready=lambda endpoints: print(describe(endpoints, state_dir), flush=True),
+            )
+        )
+    except OSError as exc:
+        print(f"pushsim up: cannot listen: {exc}", file=sys.stderr)
+        return 1
+    print("pushsim stopped.")
+    return 0
+
+
+def _env(state_dir: Path) -> int:
+    try:
+        endpoints = read_endpoints(state_dir)
+    except UpError as exc:
+        print(f"pushsim env: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(export_lines(endpoints)))
+    return 0
 
 
 def _bench(names: Sequence[str], options: BenchOptions) -> int:

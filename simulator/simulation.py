@@ -18,6 +18,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,15 @@ from simulator.timeline import Timeline
 
 #: The demo app: one bundle id / package name used on both platforms.
 DEFAULT_APP_ID = "com.example.app"
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Loopback ports to listen on; 0 picks a free one (the default, so tests never collide)."""
+
+    apns: int = 0
+    fcm: int = 0
+    sender: int = 0
 
 
 class SimulationError(Exception):
@@ -63,12 +73,14 @@ class Simulation:
         clock: VirtualClock | None = None,
         app_ids: Sequence[str] = (DEFAULT_APP_ID,),
         project_id: str = "pushsim-demo",
+        ports: Ports = Ports(),
     ) -> None:
         self.state_dir = Path(state_dir) if state_dir is not None else default_state_dir()
         self.clock = clock or VirtualClock()
         self.timeline = Timeline()
         self.app_ids = tuple(app_ids)
         self.project_id = project_id
+        self.ports = ports
         self.api_key = secrets.token_urlsafe(24)
         self.app_key = secrets.token_urlsafe(24)
         self._phones: dict[str, Phone] = {}
@@ -88,6 +100,7 @@ class Simulation:
         """Start the fakes, the sender and the apps' link to it, each on an ephemeral port."""
         if self._started:
             raise SimulationError("the simulation is already running")
+        self._stack = contextlib.AsyncExitStack()
         try:
             await self._start()
         except BaseException:
@@ -109,7 +122,7 @@ class Simulation:
             topics=self.app_ids,
             emit=emit,
         )
-        await self.apns.start()
+        await self.apns.start(port=self.ports.apns)
         stack.push_async_callback(self.apns.stop)
         self.fcm = FakeFcm(
             clock=self.clock,
@@ -118,7 +131,7 @@ class Simulation:
             service_account=account,
             emit=emit,
         )
-        await self.fcm.start()
+        await self.fcm.start(port=self.ports.fcm)
         stack.push_async_callback(self.fcm.stop)
         account_path = service_account_path(self.state_dir)
         account.write(account_path, token_uri=self.fcm.token_uri)
@@ -148,7 +161,8 @@ class Simulation:
         # The API's lifespan starts and stops the service's workers.
         self.sender = SenderService(store, apns_client, fcm_client, self.clock, emit=emit)
         self.sender_server = SenderServer(
-            create_app(self.sender, api_key=self.api_key, app_key=self.app_key)
+            create_app(self.sender, api_key=self.api_key, app_key=self.app_key),
+            port=self.ports.sender,
         )
         await self.sender_server.start()
         stack.push_async_callback(self.sender_server.stop)
@@ -169,6 +183,17 @@ class Simulation:
             await self._app_link.drain()
         self._started = False
         await self._stack.aclose()
+
+    async def reset(self) -> None:
+        """Back to an empty simulation on the same ports: no phones, no tokens, no notifications,
+        an empty timeline. The clock keeps its time (it never goes back); keys and CA are kept."""
+        self._require_started()
+        bound = Ports(apns=self.apns.port, fcm=self.fcm.port, sender=self.sender_server.port)
+        await self.stop()
+        self._phones.clear()
+        self.timeline.clear()
+        self.ports = bound
+        await self.start()
 
     @property
     def endpoints(self) -> dict[str, Any]:
@@ -219,6 +244,11 @@ class Simulation:
         )
         self._phones[phone.phone_id] = phone
         return phone
+
+    def remove_phone(self, phone_id: str) -> None:
+        """Take a phone out of the fleet (it goes offline for good; its tokens stay as they are)."""
+        self.phone(phone_id).go_offline()
+        del self._phones[phone_id]
 
     @property
     def phones(self) -> list[Phone]:

@@ -58,6 +58,11 @@ class Timeline:
                         waiter.future.set_result(found[0])
             self._waiters = [w for w in self._waiters if not w.future.done()]
 
+    def clear(self) -> None:
+        """Forget every event (listeners stay subscribed; pending waits keep waiting)."""
+        self._events.clear()
+        self._parent.clear()
+
     def __len__(self) -> int:
         return len(self._events)
 

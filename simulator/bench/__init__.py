@@ -7,8 +7,8 @@ Each benchmark is a module here with ``async def run(options: BenchOptions) -> B
 from __future__ import annotations
 
 import importlib
-from collections.abc import Awaitable, Callable
-from typing import cast
+from collections.abc import Callable, Coroutine
+from typing import Any, cast
 
 from simulator.bench.report import BenchOptions, BenchReport, Measurement
 
@@ -20,8 +20,8 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
 __all__ = ["BENCHMARKS", "BenchOptions", "BenchReport", "Measurement", "load"]
 
 
-def load(name: str) -> Callable[[BenchOptions], Awaitable[BenchReport]]:
+def load(name: str) -> Callable[[BenchOptions], Coroutine[Any, Any, BenchReport]]:
     """The ``run`` function of benchmark ``name``."""
     module_name, _ = BENCHMARKS[name]
     module = importlib.import_module(module_name)
-    return cast(Callable[[BenchOptions], Awaitable[BenchReport]], module.run)
+    return cast(Callable[[BenchOptions], Coroutine[Any, Any, BenchReport]], module.run)

@@ -1,0 +1,53 @@
+"""Timeline events and phone state as JSON, the shapes the control API returns."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from devices.phone import Phone
+from devices.tray import TrayEntry
+from simulator.timeline import kind_of
+
+
+def event_json(event: Any, index: int | None = None) -> dict[str, Any]:
+    """``{"kind": "NotificationDisplayed", "at": 1.7e9, "index": 12, ...fields}``."""
+    fields = {f.name: _plain(getattr(event, f.name)) for f in dataclasses.fields(event)}
+    body = {"kind": kind_of(event), **fields}
+    if index is not None:
+        body["index"] = index
+    return body
+
+
+def phone_json(phone: Phone) -> dict[str, Any]:
+    return {
+        "phone_id": phone.phone_id,
+        "platform": phone.platform,
+        "online": phone.online,
+        "apps": [
+            {
+                "app_id": app.app_id,
+                "user_id": app.user_id,
+                "token": app.token,
+                "permission": app.permission.value,
+                "notifications_enabled": app.enabled_in_settings,
+            }
+            for app in phone.apps
+        ],
+        "notifications": [tray_json(entry) for entry in phone.notifications()],
+    }
+
+
+def tray_json(entry: TrayEntry) -> dict[str, Any]:
+    return {f.name: _plain(getattr(entry, f.name)) for f in dataclasses.fields(entry)}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "value") and hasattr(type(value), "__members__"):  # an Enum
+        return value.value
+    return value

@@ -1,0 +1,182 @@
+"""`pushsim up` as a separate process, driven only over HTTP, as a non-Python CI would."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+APP = "com.example.app"
+
+
+@contextlib.contextmanager
+def _running_up(run_dir: Path, ca) -> Iterator[tuple[dict, subprocess.Popen]]:
+    """`pushsim up --no-demo` in its own process; yields its endpoints.json and the process."""
+    run_dir.mkdir()
+    for name in ("ca.pem", "ca-key.pem"):  # reuse the session's CA: faster, and still real
+        (run_dir / name).write_bytes((ca.state_dir / name).read_bytes())
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "up", "--no-demo", "--state-dir", str(run_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    endpoints_file = run_dir / "endpoints.json"
+    try:
+        # Reading its first line blocks until it has printed "pushsim is up".
+        first = process.stdout.readline()
+        assert "pushsim is up" in first, first + process.stderr.read()
+        yield json.loads(endpoints_file.read_text()), process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=20)
+    assert not endpoints_file.exists(), "endpoints.json must go away with the service"
+
+
+@pytest.fixture(scope="module")
+def _shared_up(tmp_path_factory, ca) -> Iterator[tuple[dict, subprocess.Popen]]:
+    with _running_up(tmp_path_factory.mktemp("up") / "state", ca) as running:
+        yield running
+
+
+@pytest.fixture
+def pushsim_up(_shared_up) -> tuple[dict, subprocess.Popen]:
+    """The module's `pushsim up`, reset to empty through the control API before each test."""
+    endpoints, process = _shared_up
+    assert httpx.post(endpoints["control"]["url"] + "/reset", timeout=30).status_code == 204
+    return endpoints, process
+
+
+def test_full_flow_through_the_control_api_only(pushsim_up):
+    """Add phones, install, send through the sender, see it shown, tap it, see the open recorded."""
+    endpoints, _ = pushsim_up
+    control = httpx.Client(base_url=endpoints["control"]["url"], timeout=30)
+    sender = httpx.Client(
+        base_url=endpoints["sender"]["url"],
+        headers={"Authorization": f"Bearer {endpoints['sender']['api_key']}"},
+        timeout=30,
+    )
+    for platform in ("ios", "android"):
+        response = control.post("/phones", json={"platform": platform, "phone_id": f"p-{platform}"})
+        assert response.status_code == 201, response.text
+        response = control.post(
+            f"/phones/p-{platform}/apps", json={"app_id": APP, "user_id": "kim", "answer": "allow"}
+        )
+        assert response.status_code == 201, response.text
+
+    response = sender.post(
+        "/v1/notifications", json={"user_id": "kim", "kind": "alert", "title": "Hi"}
+    )
+    assert response.status_code == 202, response.text
+    notification_id = response.json()["id"]
+
+    for platform in ("ios", "android"):
+        shown = control.get(
+            "/timeline/wait",
+            params={
+                "kind": "NotificationDisplayed",
+                "phone": f"p-{platform}",
+                "notification": notification_id,
+            },
+        )
+        assert shown.status_code == 200, shown.text
+        assert shown.json()["title"] == "Hi"
+
+    tray = control.get("/phones/p-ios/notifications").json()
+    assert [entry["title"] for entry in tray] == ["Hi"]
+    tapped = control.post(f"/phones/p-ios/notifications/{tray[0]['entry_id']}/tap")
+    assert tapped.status_code == 200, tapped.text
+    opened = control.get(
+        "/timeline/wait", params={"kind": "EngagementRecorded", "notification": notification_id}
+    )
+    assert opened.json()["event"] == "opened"
+
+
+def test_bad_input_gets_clear_errors(pushsim_up):
+    """Unknown phones are 404, bad bodies 422, conflicts 409, all as {"error": {code, message}}."""
+    endpoints, _ = pushsim_up
+    control = httpx.Client(base_url=endpoints["control"]["url"], timeout=30)
+    missing = control.get("/phones/nope")
+    assert missing.status_code == 404
+    assert missing.json() == {"error": {"code": 404, "message": "no phone 'nope'"}}
+    bad = control.post("/phones", json={"platform": "windows"})
+    assert bad.status_code == 422 and "platform" in bad.json()["error"]["message"]
+    extra = control.post("/phones", json={"platform": "ios", "colour": "red"})
+    assert extra.status_code == 422
+    control.post("/phones", json={"platform": "ios", "phone_id": "twice"})
+    again = control.post("/phones", json={"platform": "ios", "phone_id": "twice"})
+    assert again.status_code == 409
+    not_installed = control.delete(f"/phones/twice/apps/{APP}")
+    assert not_installed.status_code == 404
+    backwards = control.post("/clock/advance", json={"seconds": -5})
+    assert backwards.status_code == 422
+
+
+def test_env_prints_exports_for_the_running_service(pushsim_up, tmp_path):
+    """`pushsim env` prints export lines naming the running fakes, key and CA bundle."""
+    endpoints, _ = pushsim_up
+    state = Path(endpoints["ca_cert"]).parent
+    result = subprocess.run(
+        [sys.executable, "-m", "simulator", "env", "--state-dir", str(state)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    exports = dict(
+        line.removeprefix("export ").split("=", 1) for line in result.stdout.splitlines()
+    )
+    assert exports["APNS_URL"] == endpoints["apns"]["url"]
+    assert exports["FCM_URL"] == endpoints["fcm"]["url"]
+    assert exports["NODE_EXTRA_CA_CERTS"] == endpoints["ca_cert"]
+    assert Path(exports["SSL_CERT_FILE"]).read_text().count("BEGIN CERTIFICATE") >= 1
+
+
+def test_env_without_a_running_service_says_so(tmp_path):
+    """`pushsim env` on a state dir with no running service exits 1 with a clear message."""
+    result = subprocess.run(
+        [sys.executable, "-m", "simulator", "env", "--state-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "is `pushsim up` running" in result.stderr
+
+
+def test_sigterm_stops_cleanly(tmp_path, ca):
+    """SIGTERM ends `pushsim up` with status 0, a goodbye line, and endpoints.json removed."""
+    with _running_up(tmp_path / "state", ca) as (_, process):
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert out.rstrip().endswith("pushsim stopped.")
+
+
+def test_reset_empties_the_simulation_on_the_same_ports(pushsim_up):
+    """POST /reset removes phones and events and keeps every URL working."""
+    endpoints, _ = pushsim_up
+    control = httpx.Client(base_url=endpoints["control"]["url"], timeout=30)
+    control.post("/phones", json={"platform": "android", "phone_id": "gone"})
+    assert control.post("/reset").status_code == 204
+    assert control.get("/phones").json() == []
+    assert control.get("/timeline").json() == []
+    assert control.get("/endpoints").json()["apns"]["url"] == endpoints["apns"]["url"]
+
+
+def test_time_starts_now(pushsim_up):
+    """The control API's clock reads about the real time at start."""
+    endpoints, _ = pushsim_up
+    now = httpx.get(endpoints["control"]["url"] + "/clock").json()["now"]
+    assert abs(now - time.time()) < 60
+    assert os.path.exists(endpoints["trust_bundle"])
