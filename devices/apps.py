@@ -1,22 +1,18 @@
-"""An app installed on a phone, and its notification permission."""
+"""An app installed on a phone: its lifecycle state, token and notification settings.
+
+The permission rules themselves live in :mod:`devices.permissions`; this module holds the state.
+Objects here use ``__slots__`` and create containers lazily: a load test holds 100,000 phones.
+"""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from typing import Any
 
+from devices.channels import Channels
+from devices.permissions import AndroidPermission, IosAuthorization, Permission
 
-class Permission(enum.Enum):
-    """The notification permission of an app, named as the platforms name it.
-
-    iOS: ``UNAuthorizationStatus`` (reference/devices.md §1.1). Android: the ``POST_NOTIFICATIONS``
-    runtime permission on API 33+ (§2.1), granted by default below 33.
-    """
-
-    NOT_DETERMINED = "notDetermined"
-    AUTHORIZED = "authorized"
-    DENIED = "denied"
+__all__ = ["AndroidApp", "Answer", "AppState", "InstalledApp", "IosApp", "Permission"]
 
 
 class Answer(enum.Enum):
@@ -25,26 +21,125 @@ class Answer(enum.Enum):
     ALLOW = "allow"
     DENY = "deny"
     DISMISS = "dismiss"
-    """Android only: swiping the dialog away leaves the state unchanged (devices.md §2.1)."""
+    """Swiping the dialog away (Android) or leaving before answering: the state is unchanged
+    (devices.md §2.1) and the prompt may show again."""
 
 
-@dataclass(kw_only=True)
+class AppState(enum.Enum):
+    """Where the app's process is (devices.md, "Device model checklist")."""
+
+    NOT_RUNNING = "not running"
+    """Never launched since boot, suspended and reclaimed, or killed by the OS."""
+    FOREGROUND = "foreground"
+    BACKGROUND = "background"
+    FORCE_QUIT = "force-quit"
+    """iOS: swiped away in the app switcher; no background pushes until launched (§1.8)."""
+    FORCE_STOPPED = "force-stopped"
+    """Android: Settings > Force stop; no FCM messages at all until launched (§2.4)."""
+
+
+#: What a simulated app's ``willPresent`` returns by default: show everything (one shared set).
+PRESENT_ALL: frozenset[str] = frozenset({"banner", "list", "sound", "badge"})
+
+
 class InstalledApp:
-    app_id: str
-    user_id: str
-    permission: Permission
-    enabled_in_settings: bool = True
-    """The "Allow Notifications" switch in Settings."""
-    token: str | None = None
-    data_pushes: list[dict[str, Any]] = field(default_factory=list)
-    """Data pushes the app's code received, oldest first."""
+    """What both platforms keep per installed app."""
 
-    def suppression_reason(self) -> str | None:
-        """Why an alert would not be shown now, or ``None`` when it would."""
-        if self.permission is Permission.NOT_DETERMINED:
-            return "permission not determined"
-        if self.permission is Permission.DENIED:
-            return "permission denied"
-        if not self.enabled_in_settings:
-            return "notifications turned off in Settings"
-        return None
+    __slots__ = (
+        "_data_pushes",
+        "app_id",
+        "foreground_presentation",
+        "old_tokens",
+        "reports_received",
+        "state",
+        "token",
+        "user_id",
+    )
+
+    def __init__(self, app_id: str, user_id: str) -> None:
+        self.app_id = app_id
+        self.user_id = user_id
+        self.token: str | None = None
+        self.old_tokens: tuple[str, ...] = ()
+        """Tokens the OS replaced; the provider decides whether they still work (§1.4)."""
+        self.state = AppState.NOT_RUNNING
+        self.foreground_presentation: frozenset[str] = PRESENT_ALL
+        """What the app's code does with a notification while in the foreground. iOS: the
+        ``UNNotificationPresentationOptions`` its ``willPresent`` returns (empty = silenced,
+        devices.md §1.9). Android: non-empty means ``onMessageReceived`` posts it itself."""
+        self.reports_received = False
+        """Whether the app reports "received" to its server when its code sees a push."""
+        self._data_pushes: list[dict[str, Any]] | None = None
+
+    @property
+    def data_pushes(self) -> list[dict[str, Any]]:
+        """Data pushes the app's code received, oldest first."""
+        if self._data_pushes is None:
+            self._data_pushes = []
+        return self._data_pushes
+
+    def holds(self, token: str) -> bool:
+        """Whether pushes to ``token`` reach this app (its current or a rotated-away token)."""
+        return token == self.token or token in self.old_tokens
+
+    @property
+    def permission(self) -> Permission:
+        raise NotImplementedError
+
+    @property
+    def enabled_in_settings(self) -> bool:
+        """The app's "Allow Notifications" switch in Settings."""
+        raise NotImplementedError
+
+
+class IosApp(InstalledApp):
+    """An iOS app: UserNotifications authorization, badge, held background push."""
+
+    __slots__ = ("authorization", "badge", "debugger_attached", "dismiss_categories", "held")
+
+    def __init__(
+        self, app_id: str, user_id: str, authorization: IosAuthorization | None = None
+    ) -> None:
+        super().__init__(app_id, user_id)
+        self.authorization = authorization or IosAuthorization()
+        self.badge = 0
+        self.dismiss_categories: frozenset[str] = frozenset()
+        """Categories registered with ``customDismissAction``: only their dismissals reach the
+        app (devices.md §1.9)."""
+        self.debugger_attached = False
+        """Xcode's debugger lifts the background-push throttle (§1.8)."""
+        self.held: Any = None
+        """The newest background push the throttle holds back (a ``HeldPush``), if any."""
+
+    @property
+    def permission(self) -> Permission:
+        return self.authorization.status
+
+    @property
+    def enabled_in_settings(self) -> bool:
+        return self.authorization.enabled
+
+
+class AndroidApp(InstalledApp):
+    """An Android app: ``POST_NOTIFICATIONS``, notification channels, the delete intent."""
+
+    __slots__ = ("channels", "default_channel", "delete_intent", "runtime_permission")
+
+    def __init__(self, app_id: str, user_id: str, runtime_permission: AndroidPermission) -> None:
+        super().__init__(app_id, user_id)
+        self.runtime_permission = runtime_permission
+        self.channels: Channels | None = None
+        """A ``Channels`` once the app created one (API 26+)."""
+        self.default_channel: str | None = None
+        """The manifest's ``default_notification_channel_id`` (§2.2)."""
+        self.delete_intent = False
+        """Whether notifications the app posts itself carry a delete intent (dismissals are
+        then reported); the FCM SDK's own notifications never do."""
+
+    @property
+    def permission(self) -> Permission:
+        return self.runtime_permission.status
+
+    @property
+    def enabled_in_settings(self) -> bool:
+        return self.runtime_permission.enabled

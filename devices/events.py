@@ -43,11 +43,81 @@ class PermissionAnswered(DeviceEvent):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class PermissionPromptSkipped(DeviceEvent):
+    """The app asked for notification permission but no prompt was shown, and why
+    (asked before, two denials, provisional request, no runtime permission below API 33)."""
+
+    app_id: str
+    reason: str
+    permission: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class NotificationSettingChanged(DeviceEvent):
     """The user switched the app's notifications on or off in Settings."""
 
     app_id: str
     enabled: bool
+    setting: str = "notifications"
+    """``"notifications"`` (the whole app), ``"alerts"``, ``"sounds"``, ``"badges"``, or
+    ``"promoted"`` (provisional → authorized)."""
+    permission: str | None = None
+    """The permission afterwards, when the change moved it."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AppStateChanged(DeviceEvent):
+    """The app moved between foreground, background, not running, force-quit / force-stopped."""
+
+    app_id: str
+    state: str
+    previous: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TokenRotated(DeviceEvent):
+    """The OS replaced the app's token; the app reports the new one at its next launch."""
+
+    app_id: str
+    old_token: str
+    token: str
+    reason: str
+    """``"restore"``, ``"reinstall"``, ``"clear data"`` or ``"os update"``."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AppDataCleared(DeviceEvent):
+    """Android: the user cleared the app's data (Settings > Storage > Clear data)."""
+
+    app_id: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PhoneRestored(DeviceEvent):
+    """The phone's apps were restored from a backup onto a new device."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PhoneWiped(DeviceEvent):
+    """Erase all content and settings: every app and its permission are gone."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OsUpdated(DeviceEvent):
+    version: str
+    """iOS version or Android API level, as text."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ChannelChanged(DeviceEvent):
+    """Android: a notification channel was created by the app or changed by the user (§2.2)."""
+
+    app_id: str
+    channel_id: str
+    importance: str
+    blocked: bool
+    by: str
+    """``"app"`` (created it) or ``"user"`` (changed it in Settings)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -68,6 +138,17 @@ class NotificationDisplayed(DeviceEvent):
     """The tray entry to tap or dismiss."""
     title: str | None
     body: str | None
+    banner: bool = True
+    """Presented on screen (iOS banner / lock screen, Android heads-up); False when it only went
+    to the list (provisional, passive, alerts off, a low-importance channel)."""
+    sound: bool = False
+    """A sound was played."""
+    replaced_entry_id: str | None = None
+    """The entry it replaced (same ``apns-collapse-id`` or Android ``tag``)."""
+    thread_id: str | None = None
+    channel_id: str | None = None
+    posted_by: str = "system"
+    """``"system"`` (the OS or the FCM SDK) or ``"app"`` (the app's code posted it)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -90,6 +171,47 @@ class DataPushReceived(DeviceEvent):
     push_id: str
     notification_id: str | None
     data: Mapping[str, Any] = field(default_factory=dict)
+    callback: str = ""
+    """The platform callback that ran, e.g. ``onMessageReceived`` or
+    ``application:didReceiveRemoteNotification``."""
+    held_since: float | None = None
+    """iOS: when the system started holding this background push (throttled), if it did."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NotificationHandedToApp(DeviceEvent):
+    """A notification push reached the app's code instead of the tray (the app is in the
+    foreground: Android ``onMessageReceived``, iOS ``willPresent``; devices.md §1.9, §2.3)."""
+
+    app_id: str
+    token: str
+    push_id: str
+    notification_id: str | None
+    callback: str
+    title: str | None
+    body: str | None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BackgroundPushHeld(DeviceEvent):
+    """iOS: a background push is held back by the throttle (devices.md §1.8); only the newest
+    held one per app survives, delivered when the user launches the app."""
+
+    app_id: str
+    token: str
+    push_id: str
+    notification_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BadgeChanged(DeviceEvent):
+    """The app icon's badge changed (``aps.badge``; 0 clears it, devices.md §1.7)."""
+
+    app_id: str
+    badge: int
+    push_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -102,11 +224,14 @@ class PendingMessagesDeleted(DeviceEvent):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PushDropped(DeviceEvent):
-    """A push arrived for a token no installed app holds any more."""
+    """The phone threw a push away before any app code or tray saw it: a token no installed app
+    holds any more, a force-stopped Android app, a force-quit iOS app's background push…"""
 
     token: str
     push_id: str
     reason: str
+    app_id: str | None = None
+    notification_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -115,6 +240,10 @@ class NotificationTapped(DeviceEvent):
     push_id: str
     notification_id: str | None
     entry_id: str
+    action: str = "default"
+    """``"default"`` (a tap on the notification) or the id of a custom action button."""
+    data: Mapping[str, Any] = field(default_factory=dict)
+    """The payload the app was opened with."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -123,6 +252,8 @@ class NotificationDismissed(DeviceEvent):
     push_id: str
     notification_id: str | None
     entry_id: str
+    reported: bool = False
+    """Whether the app was told (iOS ``customDismissAction``, Android delete intent; §1.9)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

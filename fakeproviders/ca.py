@@ -154,6 +154,59 @@ class LocalCA:
             ctx.set_alpn_protocols(list(alpn))
         return ctx
 
+    def client_certificate(
+        self,
+        common_name: str,
+        *,
+        uid: str | None = None,
+        extensions: Sequence[tuple[str, bytes]] = (),
+    ) -> IssuedCertificate:
+        """A new TLS client certificate (and key) signed by this CA, in ``clients/`` of the
+        state directory; the PEM certificate file also holds the key, as APNs client libraries
+        expect one ``.pem`` (aioapns ``client_cert``).
+
+        ``uid`` goes in the subject as ``UID`` (APNs: the bundle id, reference/apns.md §3.2);
+        ``extensions`` are ``(dotted OID, DER value)`` pairs added as non-critical extensions
+        (APNs: the topics extension 1.2.840.113635.100.6.3.6 and the environment extensions
+        .6.3.1/.6.3.2). Each call issues a fresh certificate.
+        """
+        key = ec.generate_private_key(ec.SECP256R1())
+        subject = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+        if uid:
+            subject.insert(0, x509.NameAttribute(NameOID.USER_ID, uid))
+        now = _utcnow()
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name(subject))
+            .issuer_name(self._cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + _LEAF_VALIDITY)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self._key.public_key()),
+                critical=False,
+            )
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        )
+        for oid, value in extensions:
+            builder = builder.add_extension(
+                x509.UnrecognizedExtension(x509.ObjectIdentifier(oid), value), critical=False
+            )
+        cert = builder.sign(self._key, hashes.SHA256())
+        folder = self.state_dir / "clients"
+        folder.mkdir(exist_ok=True)
+        stem = f"client-{cert.serial_number:x}"
+        issued = IssuedCertificate(folder / f"{stem}.pem", folder / f"{stem}-key.pem")
+        write_atomic(issued.key_path, _key_pem(key), private=True)
+        write_atomic(
+            issued.cert_path,
+            cert.public_bytes(serialization.Encoding.PEM) + _key_pem(key),
+            private=True,
+        )
+        return issued
+
     def client_ssl_context(self) -> ssl.SSLContext:
         """A client-side context that trusts only this CA (for tests and in-process senders)."""
         return ssl.create_default_context(cafile=str(self.cert_path))

@@ -6,6 +6,9 @@
         nid = await pushsim.notify("alice", title="Welcome")
         await pushsim.wait_for("NotificationDisplayed", notification=nid)
 
+Factory fixtures make phones with apps (``pushsim_phone``) and install apps (``pushsim_app``);
+``await pushsim.expect(kind, ...)`` fails with the relevant timeline in its message.
+
 Each test gets its own simulation on its own ephemeral ports; the CA and keys are made once per
 session (per xdist worker) in a temporary state directory, or in ``--pushsim-state-dir``. The
 fixture is async, so the test suite needs pytest-asyncio (``asyncio_mode = "auto"``).
@@ -13,13 +16,16 @@ fixture is async, so the test suite needs pytest-asyncio (``asyncio_mode = "auto
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import itertools
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
+    from devices.apps import InstalledApp
+    from devices.phone import Phone
     from simulator.simulation import Simulation
 
 
@@ -62,3 +68,52 @@ else:
 
         async with Simulation(state_dir=pushsim_state_dir) as sim:
             yield sim
+
+
+@pytest.fixture
+def pushsim_phone(pushsim: Simulation) -> Callable[..., Phone]:
+    """A factory of phones with apps installed::
+
+    phone = pushsim_phone("android", user_id="alice")          # the demo app, allowed
+    denied = pushsim_phone("ios", user_id="bob", answer="deny")
+    bare = pushsim_phone("ios", apps=())                        # nothing installed
+    """
+    from simulator.simulation import DEFAULT_APP_ID
+
+    users = itertools.count(1)
+
+    def make(
+        platform: str = "ios",
+        *,
+        user_id: str | None = None,
+        apps: Sequence[str] = (DEFAULT_APP_ID,),
+        answer: str = "allow",
+        phone_id: str | None = None,
+        api_level: int = 34,
+    ) -> Phone:
+        if platform == "ios":
+            phone: Phone = pushsim.add_iphone(phone_id)
+        elif platform == "android":
+            phone = pushsim.add_android(phone_id, api_level=api_level)
+        else:
+            raise ValueError(f"platform must be 'ios' or 'android', not {platform!r}")
+        owner = user_id or f"user-{next(users)}"
+        for app_id in apps:
+            phone.install(app_id, user_id=owner, answer=answer)
+        return phone
+
+    return make
+
+
+@pytest.fixture
+def pushsim_app(pushsim: Simulation) -> Callable[..., InstalledApp]:
+    """A factory that installs an app on a phone: ``pushsim_app(phone, "com.x", user_id="a")``."""
+
+    def install(
+        phone: Phone, app_id: str | None = None, *, user_id: str = "user", answer: str = "allow"
+    ) -> InstalledApp:
+        from simulator.simulation import DEFAULT_APP_ID
+
+        return phone.install(app_id or DEFAULT_APP_ID, user_id=user_id, answer=answer)
+
+    return install

@@ -37,7 +37,8 @@ def junit_xml(results: Sequence[ScenarioResult]) -> bytes:
             failure.text = f"{result.error}\n\n{result.timeline}"
         out = ET.SubElement(case, "system-out")
         out.text = result.timeline
-    return ET.tostring(suite, encoding="utf-8", xml_declaration=True)
+    xml: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
+    return xml
 
 
 def timelines_json(results: Sequence[ScenarioResult]) -> bytes:

@@ -12,24 +12,30 @@ on its own ephemeral loopback ports, all reading one ``VirtualClock``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from devices.app_server import WebhookTemplate
+from devices.behaviour import Reaction, UserBehaviour
+from devices.events import NotificationDisplayed
 from devices.phone import AndroidPhone, IosPhone, Phone
 from fakeproviders.apns import FakeApns
 from fakeproviders.ca import LocalCA
 from fakeproviders.fcm import FakeFcm
+from fakeproviders.proxy import ConnectProxy, Route
 from sender import ApnsClient, FcmClient, SenderServer, SenderService, SqliteStore, create_app
-from simulator.app_link import HttpAppServerLink
+from simulator.app_link import HttpAppServerLink, sender_route, webhook_route
+from simulator.assertions import expect_event, expect_no_event
 from simulator.clock import VirtualClock
 from simulator.credentials import (
     load_or_create_apns_key,
@@ -49,6 +55,28 @@ class Ports:
     apns: int = 0
     fcm: int = 0
     sender: int = 0
+    proxy: int = 0
+
+
+#: The real hosts the proxy tunnels to the fakes (reference/apns.md §1.1, reference/fcm.md §1, §3, §4).
+APNS_HOSTS = ("api.push.apple.com", "api.sandbox.push.apple.com", "api.development.push.apple.com")
+FCM_HOSTS = (
+    "fcm.googleapis.com",
+    "oauth2.googleapis.com",
+    "iid.googleapis.com",
+    "fcmregistrations.googleapis.com",
+)
+PROXIED = [(h, p) for h in APNS_HOSTS for p in (443, 2197)] + [(h, 443) for h in FCM_HOSTS]
+
+
+def proxy_routes(*, apns_port: int, fcm_port: int) -> dict[tuple[str, int], Route]:
+    """CONNECT destinations → the fake that serves them."""
+    return {
+        (host, port): Route(target_port=apns_port, service="apns")
+        if host in APNS_HOSTS
+        else Route(target_port=fcm_port, service="fcm")
+        for host, port in PROXIED
+    }
 
 
 class SimulationError(Exception):
@@ -74,6 +102,7 @@ class Simulation:
         app_ids: Sequence[str] = (DEFAULT_APP_ID,),
         project_id: str = "pushsim-demo",
         ports: Ports = Ports(),
+        webhooks: Sequence[WebhookTemplate] = (),
     ) -> None:
         self.state_dir = Path(state_dir) if state_dir is not None else default_state_dir()
         self.clock = clock or VirtualClock()
@@ -81,6 +110,8 @@ class Simulation:
         self.app_ids = tuple(app_ids)
         self.project_id = project_id
         self.ports = ports
+        self.webhooks = tuple(webhooks)
+        self._reactions: set[asyncio.Task[None]] = set()
         self.api_key = secrets.token_urlsafe(24)
         self.app_key = secrets.token_urlsafe(24)
         self._phones: dict[str, Phone] = {}
@@ -133,6 +164,9 @@ class Simulation:
         )
         await self.fcm.start(port=self.ports.fcm)
         stack.push_async_callback(self.fcm.stop)
+        self.proxy = ConnectProxy(proxy_routes(apns_port=self.apns.port, fcm_port=self.fcm.port))
+        await self.proxy.start(port=self.ports.proxy)
+        stack.push_async_callback(self.proxy.stop)
         account_path = service_account_path(self.state_dir)
         account.write(account_path, token_uri=self.fcm.token_uri)
 
@@ -173,9 +207,14 @@ class Simulation:
             timeout=30.0,
         )
         stack.push_async_callback(self.sender_api.aclose)
-        self._app_link = HttpAppServerLink(
-            self.sender_api, app_key=self.app_key, now=self.clock.now, emit=emit
+        # Apps talk to pushsim's sender unless webhook templates point them at the user's backend.
+        route = (
+            webhook_route(self.webhooks)
+            if self.webhooks
+            else sender_route(self.sender_server.url, app_key=self.app_key)
         )
+        self._app_link = HttpAppServerLink(self.sender_api, route, now=self.clock.now, emit=emit)
+        stack.callback(self._cancel_reactions)
 
     async def stop(self) -> None:
         """Stop everything, in the reverse order of starting."""
@@ -188,7 +227,12 @@ class Simulation:
         """Back to an empty simulation on the same ports: no phones, no tokens, no notifications,
         an empty timeline. The clock keeps its time (it never goes back); keys and CA are kept."""
         self._require_started()
-        bound = Ports(apns=self.apns.port, fcm=self.fcm.port, sender=self.sender_server.port)
+        bound = Ports(
+            apns=self.apns.port,
+            fcm=self.fcm.port,
+            sender=self.sender_server.port,
+            proxy=self.proxy.port,
+        )
         await self.stop()
         self._phones.clear()
         self.timeline.clear()
@@ -216,6 +260,7 @@ class Simulation:
                 "service_account_path": str(service_account_path(self.state_dir)),
             },
             "sender": {"url": self.sender_server.url, "api_key": self.api_key},
+            "proxy": {"url": self.proxy.url, "hosts": sorted(f"{h}:{p}" for h, p in PROXIED)},
         }
 
     # -- phones -------------------------------------------------------------------------------
@@ -319,6 +364,46 @@ class Simulation:
     ) -> Any:
         """The first timeline event matching ``filters`` (see :meth:`Timeline.events`)."""
         return await self.timeline.wait_for(kind, timeout=timeout, **filters)
+
+    async def expect(
+        self, kind: str | type | None = None, *, timeout: float = 5.0, **filters: Any
+    ) -> Any:
+        """Like :meth:`wait_for`, but a miss is an AssertionError showing the relevant timeline."""
+        return await expect_event(self.timeline, kind, timeout=timeout, **filters)
+
+    def expect_no(self, kind: str | type | None = None, **filters: Any) -> None:
+        """AssertionError, showing the relevant timeline, if such an event has happened."""
+        expect_no_event(self.timeline, kind, **filters)
+
+    def simulate_users(self, behaviour: UserBehaviour) -> Callable[[], None]:
+        """Let simulated users react to every notification shown from now on: tap, dismiss or
+        ignore it after a delay on the clock, as ``behaviour`` decides (seeded, reproducible).
+        Returns a function that stops it."""
+        self._require_started()
+
+        def on_event(event: Any) -> None:
+            if isinstance(event, NotificationDisplayed):
+                reaction = behaviour.react(event)
+                if reaction.action != "ignore":
+                    task = asyncio.get_running_loop().create_task(self._react(event, reaction))
+                    self._reactions.add(task)
+                    task.add_done_callback(self._reactions.discard)
+
+        return self.timeline.subscribe(on_event)
+
+    async def _react(self, shown: NotificationDisplayed, reaction: Reaction) -> None:
+        await self.clock.sleep(reaction.after)
+        phone = self._phones.get(shown.phone_id)
+        if phone is None or shown.entry_id not in {e.entry_id for e in phone.notifications()}:
+            return  # replaced, cleared or already handled meanwhile
+        if reaction.action == "tap":
+            phone.tap(shown.entry_id)
+        else:
+            phone.dismiss(shown.entry_id)
+
+    def _cancel_reactions(self) -> None:
+        for task in self._reactions:
+            task.cancel()
 
     def advance(self, seconds: float) -> float:
         """Move the shared clock forward (never back); returns the new time."""

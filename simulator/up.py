@@ -138,6 +138,12 @@ def export_lines(endpoints: dict[str, Any]) -> list[str]:
         "FCM_PROJECT_ID": fcm["project_id"],
         "GOOGLE_APPLICATION_CREDENTIALS": fcm["service_account_path"],
         # pushsim's own sender and control API.
+        # Senders with hard-coded Apple/Google URLs: tunnel those hosts to the fakes; loopback
+        # URLs (the fakes, the sender) go direct.
+        "HTTPS_PROXY": endpoints["proxy"]["url"],
+        "https_proxy": endpoints["proxy"]["url"],
+        "NO_PROXY": "127.0.0.1,localhost,::1",
+        "no_proxy": "127.0.0.1,localhost,::1",
         "PUSHSIM_SENDER_URL": endpoints["sender"]["url"],
         "PUSHSIM_SENDER_API_KEY": endpoints["sender"]["api_key"],
     }
@@ -159,6 +165,9 @@ def describe(endpoints: dict[str, Any], state_dir: Path) -> str:
     ]
     if "control" in endpoints:
         lines.append(f"  control API  {endpoints['control']['url']}  (OpenAPI at /docs)")
+    lines.append(
+        f"  HTTPS proxy  {endpoints['proxy']['url']}  (tunnels Apple's and Google's hosts to the fakes)"
+    )
     lines += [
         "",
         f"  local CA     {endpoints['ca_cert']}",

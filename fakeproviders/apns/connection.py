@@ -1,13 +1,16 @@
-"""One client connection of the fake APNs: bytes in, h2 events, decisions, bytes out.
+"""One client connection of the fake APNs: bytes in, h2 events, replies, bytes out.
 
 HTTP/2 starts right after TLS whatever ALPN said (reference/apns.md §4: aioapns and Pushy send
-no ALPN). A protocol error ends this connection with GOAWAY and nothing else.
+no ALPN). A protocol error ends this connection with GOAWAY and nothing else. What APNs does to a
+connection lives here (§4): SETTINGS, one stream until authenticated, throttling after a
+rejection, GOAWAY with a JSON reason (shutdown, idle timeout, too many errors, certificate errors).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,23 +23,28 @@ import h2.settings
 from h2.connection import ConnectionState
 from h2.errors import ErrorCodes
 from h2.settings import SettingCodes
+from hyperframe.frame import GoAwayFrame
 
 from fakeproviders.apns.auth import ConnectionAuth
 from fakeproviders.apns.options import ApnsOptions
 from fakeproviders.apns.reasons import ApnsReason
-from fakeproviders.apns.validation import Accepted, Decision, Rejected, new_apns_id
+from fakeproviders.apns.validation import new_apns_id
 
 log = logging.getLogger(__name__)
 
-#: ``(method, path, headers, body, auth) -> decision``: the server's request handler.
-Handler = Callable[[str, str, list[tuple[str, str]], bytes, ConnectionAuth], Decision]
-
 _H2_CONFIG = h2.config.H2Configuration(client_side=False, header_encoding=None)
+# What APNs sent when a client opened more streams than allowed (pushy#356, reference §4).
+_TOO_MANY_STREAMS = b"Maximum active streams violated for this endpoint."
 
 
 def _decode(value: bytes) -> str:
     # Lossless for any bytes, so a bad header becomes a rejection, never a crash.
     return value.decode("utf-8", "surrogateescape")
+
+
+def reason_json(reason: str) -> bytes:
+    """``{"reason":"…"}``, the JSON of error bodies and GOAWAY debug data (§2.2)."""
+    return json.dumps({"reason": reason}, separators=(",", ":")).encode()
 
 
 def apns_settings(max_concurrent_streams: int) -> h2.settings.Settings:
@@ -57,11 +65,43 @@ def apns_settings(max_concurrent_streams: int) -> h2.settings.Settings:
 
 
 @dataclass(slots=True)
-class _Request:
+class Request:
+    """One request as received: pseudo-headers split out, other headers in order."""
+
     method: str
     path: str
     headers: list[tuple[str, str]]
     body: bytearray = field(default_factory=bytearray)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What to answer on a stream, and what to do to the connection afterwards."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    goaway: bytes | None = None
+    """After answering: GOAWAY carrying this debug data (APNs: JSON reason), then close."""
+
+    @property
+    def is_error(self) -> bool:
+        """Whether APNs counts it as an error condition (410 "isn't", §2.4)."""
+        return self.status >= 400 and self.status != 410
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """A reply that is ready only after ``delay`` real seconds (injected latency)."""
+
+    delay: float
+    then: Callable[[], Reply]
+
+
+#: ``(request, auth) -> reply``: what the server answers on one listener.
+Handler = Callable[[Request, ConnectionAuth], Reply | Deferred]
+#: ``(DER client certificate or None) -> auth, or the reason to refuse the connection``.
+Authenticator = Callable[[bytes | None], ConnectionAuth | ApnsReason]
 
 
 class ApnsConnection(asyncio.Protocol):
@@ -72,38 +112,89 @@ class ApnsConnection(asyncio.Protocol):
         handler: Handler,
         options: ApnsOptions,
         *,
-        unique_ids: bool,
+        authenticate: Authenticator,
+        on_open: Callable[[ApnsConnection], None],
         on_close: Callable[[ApnsConnection], None],
     ) -> None:
         self._handler = handler
         self._options = options
-        self._unique_ids = unique_ids
+        self._authenticate = authenticate
+        self._on_open = on_open
         self._on_close = on_close
         self._h2 = h2.connection.H2Connection(config=_H2_CONFIG)
         self._auth = ConnectionAuth()
-        self._requests: dict[int, _Request] = {}
+        self._requests: dict[int, Request] = {}
         self._pending: dict[int, bytes] = {}  # error bodies waiting for flow-control window
         self._transport: asyncio.Transport | None = None
+        self._loop = asyncio.get_running_loop()
         # Enough to tell "too large" for any push type without holding a flood in memory.
-        self._body_cap = max(options.max_payload_bytes, options.max_voip_payload_bytes) + 1
-        self.closed = asyncio.get_running_loop().create_future()
+        self._body_cap = (
+            max(
+                options.max_payload_bytes,
+                options.max_voip_payload_bytes,
+                options.max_broadcast_payload_bytes,
+            )
+            + 1
+        )
+        self._errors = 0
+        self._resets = 0
+        self._throttled = False
+        self._idle: asyncio.TimerHandle | None = None
+        self._timers: set[asyncio.TimerHandle] = set()
+        self._ending = False
+        self.closed = self._loop.create_future()
+
+    @property
+    def auth(self) -> ConnectionAuth:
+        """What the connection has proven (certificate, provider token)."""
+        return self._auth
 
     # -- asyncio.Protocol ----------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        # Only now: asyncio never reports a connection whose TLS handshake failed.
+        self._on_open(self)
+        ssl_object = transport.get_extra_info("ssl_object")
+        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        auth = self._authenticate(der)
         first = self._options.streams_before_auth
-        self._h2.local_settings = apns_settings(
-            self._options.max_concurrent_streams if first is None else first
-        )
+        limit = self._options.max_concurrent_streams
+        if isinstance(auth, ConnectionAuth):
+            self._auth = auth
+            if first is not None and not auth.authenticated:
+                limit = first
+        self._h2.local_settings = apns_settings(limit)
         self._h2.initiate_connection()
+        if isinstance(auth, ApnsReason):
+            # A bad client certificate: GOAWAY with JSON, then close (gun#308, reference §3.2).
+            self._end(ErrorCodes.NO_ERROR, reason_json(auth.wire))
+            return
         self._flush()
+        self._touch()
 
     def data_received(self, data: bytes) -> None:
+        if self._ending:
+            return
         try:
             for event in self._h2.receive_data(data):
                 self._dispatch(event)
+                if self._ending:
+                    return
+        except h2.exceptions.TooManyStreamsError:
+            # h2 queued its own GOAWAY (PROTOCOL_ERROR); send APNs's instead (pushy#356, §4).
+            self._h2.data_to_send()
+            frame = GoAwayFrame(
+                0,
+                last_stream_id=self._h2.highest_inbound_stream_id,
+                error_code=ErrorCodes.REFUSED_STREAM,
+                additional_data=_TOO_MANY_STREAMS,
+            )
+            if self._transport is not None:
+                self._transport.write(frame.serialize())
+            self._abandon()
+            return
         except h2.exceptions.ProtocolError as exc:
             # h2 queues a GOAWAY for most errors, but not for a bad preamble: send one then.
             log.info("APNs client protocol error, closing the connection: %s", exc)
@@ -113,14 +204,26 @@ class ApnsConnection(asyncio.Protocol):
             return
         except Exception:
             log.exception("unexpected error on an APNs client connection")
-            self._goaway(ErrorCodes.INTERNAL_ERROR)
-            self._abandon()
+            self._end(ErrorCodes.INTERNAL_ERROR)
             return
         self._flush()
+
+    def pause_writing(self) -> None:
+        # A client that does not read: stop reading its requests until it catches up.
+        if self._transport is not None:
+            self._transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self._transport is not None and not self._ending:
+            self._transport.resume_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._requests.clear()
         self._pending.clear()
+        for timer in (*self._timers, self._idle):
+            if timer is not None:
+                timer.cancel()
+        self._timers.clear()
         if not self.closed.done():
             self.closed.set_result(None)
         self._on_close(self)
@@ -128,9 +231,8 @@ class ApnsConnection(asyncio.Protocol):
     # -- server side ---------------------------------------------------------------------------
 
     def shut_down(self) -> None:
-        """GOAWAY with APNs's JSON reason (reference/apns.md §4), then close."""
-        self._goaway(ErrorCodes.NO_ERROR, b'{"reason":"%s"}' % ApnsReason.Shutdown.wire.encode())
-        self._abandon()
+        """GOAWAY with APNs's JSON reason ``Shutdown`` (reference/apns.md §4), then close."""
+        self._end(ErrorCodes.NO_ERROR, reason_json(ApnsReason.Shutdown.wire))
 
     def abort(self) -> None:
         """Drop the socket without ceremony (a peer that never finished closing)."""
@@ -149,6 +251,11 @@ class ApnsConnection(asyncio.Protocol):
         elif isinstance(event, h2.events.StreamReset):
             self._requests.pop(event.stream_id, None)
             self._pending.pop(event.stream_id, None)
+            self._resets += 1
+            limit = self._options.max_stream_resets
+            if limit is not None and self._resets > limit:
+                # Rapid reset (CVE-2023-44487): this client only costs us work.
+                self._end(ErrorCodes.ENHANCE_YOUR_CALM)
         elif isinstance(event, h2.events.WindowUpdated):
             self._send_pending()
         elif isinstance(event, h2.events.ConnectionTerminated):
@@ -166,7 +273,7 @@ class ApnsConnection(asyncio.Protocol):
                 path = value
             elif not name.startswith(":"):
                 headers.append((name, value))
-        self._requests[event.stream_id] = _Request(method, path, headers)
+        self._requests[event.stream_id] = Request(method, path, headers)
 
     def _on_data(self, event: h2.events.DataReceived) -> None:
         assert event.stream_id is not None
@@ -181,40 +288,68 @@ class ApnsConnection(asyncio.Protocol):
         request = self._requests.pop(stream_id, None)
         if request is None:
             return
+        self._touch()
         was_authenticated = self._auth.authenticated
         try:
-            decision = self._handler(
-                request.method, request.path, request.headers, bytes(request.body), self._auth
-            )
+            reply = self._handler(request, self._auth)
         except Exception:
             log.exception("the fake APNs failed on a request")
-            decision = Rejected.of(ApnsReason.InternalServerError, new_apns_id())
+            reply = _internal_error()
         if not was_authenticated and self._auth.authenticated:
-            self._lift_stream_limit()
-        # The client may have reset the stream meanwhile; then nobody is listening.
-        with contextlib.suppress(h2.exceptions.StreamClosedError):
-            self._respond(stream_id, decision)
+            self._set_stream_limit(self._options.max_concurrent_streams)
+        if isinstance(reply, Deferred):
+            self._answer_later(stream_id, reply)
+        else:
+            self._answer(stream_id, reply)
 
-    def _respond(self, stream_id: int, decision: Decision) -> None:
-        if isinstance(decision, Accepted):
-            headers = [(":status", "200"), ("apns-id", decision.apns_id)]
-            if self._unique_ids:  # sandbox only (reference/apns.md §2.1)
-                headers.append(("apns-unique-id", new_apns_id()))
+    def _answer_later(self, stream_id: int, deferred: Deferred) -> None:
+        def fire() -> None:
+            self._timers.discard(timer)
+            if self._ending:
+                return
+            try:
+                reply = deferred.then()
+            except Exception:
+                log.exception("the fake APNs failed on a delayed request")
+                reply = _internal_error()
+            self._answer(stream_id, reply)
+            self._flush()
+
+        timer = self._loop.call_later(deferred.delay, fire)
+        self._timers.add(timer)
+
+    def _answer(self, stream_id: int, reply: Reply) -> None:
+        # The client may have reset the stream meanwhile; then nobody is listening.
+        with contextlib.suppress(h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError):
+            self._respond(stream_id, reply)
+        if reply.goaway is not None:
+            self._end(ErrorCodes.NO_ERROR, reply.goaway)
+            return
+        if reply.is_error:
+            self._errors += 1
+            limit = self._options.max_errors_per_connection
+            if limit is not None and self._errors >= limit:
+                # "APNs disconnects a provider connection with too many error conditions" (§2.4).
+                self._end(ErrorCodes.NO_ERROR, reply.body or None)
+                return
+            if self._options.throttle_after_rejection and not self._throttled:
+                self._throttled = True
+                self._set_stream_limit(1)
+        elif reply.status == 200 and self._throttled:
+            self._throttled = False
+            self._set_stream_limit(self._options.max_concurrent_streams)
+
+    def _respond(self, stream_id: int, reply: Reply) -> None:
+        headers = [(":status", str(reply.status)), *reply.headers]
+        if not reply.body:
             self._h2.send_headers(stream_id, headers, end_stream=True)
             return
-        self._h2.send_headers(
-            stream_id,
-            [
-                (":status", str(decision.status)),
-                ("content-type", "application/json"),
-                ("apns-id", decision.apns_id),
-            ],
-        )
-        self._pending[stream_id] = decision.body()
+        self._h2.send_headers(stream_id, headers)
+        self._pending[stream_id] = reply.body
         self._send_pending()
 
     def _send_pending(self) -> None:
-        """Send each waiting error body as ONE DATA frame once the windows allow it (§2.2)."""
+        """Send each waiting body as ONE DATA frame once the windows allow it (§2.2)."""
         for stream_id, body in list(self._pending.items()):
             try:
                 room = min(
@@ -224,16 +359,37 @@ class ApnsConnection(asyncio.Protocol):
                 if room < len(body):
                     continue
                 self._h2.send_data(stream_id, body, end_stream=True)
-            except h2.exceptions.StreamClosedError:
+            except (h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError):
                 pass
             del self._pending[stream_id]
 
-    def _lift_stream_limit(self) -> None:
-        # One stream until the first valid token, then the full limit (reference/apns.md §4).
-        if self._options.streams_before_auth is not None:
-            self._h2.update_settings(
-                {SettingCodes.MAX_CONCURRENT_STREAMS: self._options.max_concurrent_streams}
-            )
+    def _set_stream_limit(self, limit: int) -> None:
+        # One stream until authenticated or while throttled, then the full limit (§4).
+        if self._options.streams_before_auth is None and not self._options.throttle_after_rejection:
+            return
+        with contextlib.suppress(h2.exceptions.ProtocolError):
+            self._h2.update_settings({SettingCodes.MAX_CONCURRENT_STREAMS: limit})
+
+    def _touch(self) -> None:
+        """Restart the idle timer (reference/apns.md §4; a real socket timeout, not the clock)."""
+        timeout = self._options.idle_timeout
+        if timeout is None:
+            return
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = self._loop.call_later(timeout, self._idle_out)
+
+    def _idle_out(self) -> None:
+        self._idle = None
+        self._end(ErrorCodes.NO_ERROR, reason_json(ApnsReason.IdleTimeout.wire))
+
+    def _end(self, code: ErrorCodes, data: bytes | None = None) -> None:
+        """GOAWAY, flush, close; later input is ignored."""
+        if self._ending:
+            return
+        self._ending = True
+        self._goaway(code, data)
+        self._abandon()
 
     def _goaway(self, code: ErrorCodes, data: bytes | None = None) -> None:
         # A ProtocolError here means the connection is already closed and its GOAWAY sent.
@@ -246,6 +402,15 @@ class ApnsConnection(asyncio.Protocol):
             self._transport.write(data)
 
     def _abandon(self) -> None:
+        self._ending = True
         self._flush()
         if self._transport is not None:
             self._transport.close()
+
+
+def _internal_error() -> Reply:
+    return Reply(
+        500,
+        (("content-type", "application/json"), ("apns-id", new_apns_id())),
+        reason_json(ApnsReason.InternalServerError.wire),
+    )

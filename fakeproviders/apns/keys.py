@@ -38,15 +38,29 @@ class ApnsSigningKey:
     """The 10-character Key ID (the JWT ``kid``)."""
     private_key_pem: bytes = field(repr=False)
     """The PKCS#8 PEM private key, exactly what Apple's ``AuthKey_<KEYID>.p8`` holds."""
+    environment: str | None = None
+    """A team-scoped key made for ``"sandbox"`` or ``"production"`` only; None for an older key
+    that works in both (reference/apns.md §3.1, keys since February 2025)."""
+    topics: frozenset[str] | None = None
+    """A topic-specific key lists the bundle ids it may push to; None for a team key (§3.1)."""
 
     def __post_init__(self) -> None:
+        if self.environment not in (None, "sandbox", "production"):
+            raise InvalidSigningKey(f"unknown environment {self.environment!r}")
         for name, value in (("team_id", self.team_id), ("key_id", self.key_id)):
             if not _ID.fullmatch(value):
                 raise InvalidSigningKey(f"{name} must be 10 uppercase letters or digits: {value!r}")
         self._private_key()  # fail fast on a key that is not P-256
 
     @classmethod
-    def generate(cls, team_id: str | None = None, key_id: str | None = None) -> ApnsSigningKey:
+    def generate(
+        cls,
+        team_id: str | None = None,
+        key_id: str | None = None,
+        *,
+        environment: str | None = None,
+        topics: frozenset[str] | None = None,
+    ) -> ApnsSigningKey:
         """A new P-256 key; random 10-character ids where none are given."""
         key = ec.generate_private_key(ec.SECP256R1())
         pem = key.private_bytes(
@@ -54,12 +68,20 @@ class ApnsSigningKey:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        return cls(team_id or _random_id(), key_id or _random_id(), pem)
+        return cls(team_id or _random_id(), key_id or _random_id(), pem, environment, topics)
 
     @classmethod
-    def load(cls, path: Path | str, team_id: str, key_id: str) -> ApnsSigningKey:
+    def load(
+        cls,
+        path: Path | str,
+        team_id: str,
+        key_id: str,
+        *,
+        environment: str | None = None,
+        topics: frozenset[str] | None = None,
+    ) -> ApnsSigningKey:
         """Read a ``.p8`` file (the ids are not in the file: Apple shows them in the portal)."""
-        return cls(team_id, key_id, Path(path).read_bytes())
+        return cls(team_id, key_id, Path(path).read_bytes(), environment, topics)
 
     def write_p8(self, path: Path | str) -> Path:
         """Write the ``.p8`` content (mode 0600) to ``path``, or to ``path/AuthKey_<KEYID>.p8``

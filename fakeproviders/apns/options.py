@@ -4,39 +4,108 @@ where tests need a switch, the choice is here with its default and the reason fo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from fakeproviders.apns.reasons import ApnsReason
+
+#: When an uninstalled app's token starts getting 410 (reference/devices.md §1.5).
+UninstallRule = Literal["after_delivery", "immediate"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class ApnsOptions:
-    """Tunable behaviour of validation and the server. The defaults behave like APNs."""
+    """Tunable behaviour of validation, the registry and the server. The defaults behave like APNs."""
 
+    # -- provider tokens (reference/apns.md §3.1) ------------------------------------------------
     strict_iat: bool = False
     """Reject a JWT whose ``iat`` is not a JSON integer. Off by default: PyAPNs2 sends a float and
     kalyke a string, and APNs is not known to reject them (reference/apns.md §3.1)."""
+    strict_jwt_header: bool = False
+    """Reject a JWT header with anything but ``alg`` and ``kid`` (PyJWT and PyAPNs2 add ``typ``).
+    Off by default: APNs accepted ``typ`` (aioapns PR #45, §3.1)."""
     provider_token_lifetime: float = 3600.0
     """A JWT whose ``iat`` is older than this gets 403 ExpiredProviderToken (§3.1)."""
     provider_token_update_interval: float | None = 1200.0
     """Minimum ``iat`` distance between two tokens used on one connection; closer gives 429
     TooManyProviderTokenUpdates (§3.1, "no more than once every 20 minutes"). None disables."""
+    environment_key_reason: ApnsReason = ApnsReason.BadEnvironmentKeyInToken
+    """The reason for a key used in the wrong environment. Apple's table says
+    BadEnvironmentKeyIdInToken, clients observe BadEnvironmentKeyInToken on the wire (§2.6); the
+    observed string is the default."""
+    key_topic_reason: ApnsReason = ApnsReason.TopicDisallowed
+    """The reason for a topic-specific key used on a topic it does not list ([U], §3.1; Pushy's mock
+    says InvalidProviderToken, Apple's "Pushing to this topic is not allowed" fits best)."""
+
+    # -- requests (reference/apns.md §1.3-§1.6) --------------------------------------------------
     invalid_payload_reason: ApnsReason = ApnsReason.PayloadEmpty
-    """The answer to a body that is not a JSON object. Apple documents none ([U], §1.5);
-    PayloadEmpty is the closest documented device-push reason ("no usable payload") and one that
-    every client library knows (kalyke raises AttributeError on reasons it does not list, §2.6)."""
+    """The answer to a body that is not a JSON object, lacks ``aps`` or breaks the Live Activity
+    rules. Apple documents none ([U], §1.5); PayloadEmpty is the closest documented device-push
+    reason ("no usable payload") and one every client library knows (kalyke raises AttributeError
+    on reasons it does not list, §2.6)."""
+    require_aps: bool = True
+    """A payload must hold an ``aps`` dictionary (§1.5, §1.6); ``mdm`` pushes are exempt."""
     enforce_topic_suffix: bool = True
     """Reject a topic whose suffix does not fit ``apns-push-type`` (``.voip`` for voip…) with
     400 BadTopic. Which reason APNs uses is [U] (§1.4); BadTopic is APNSwift's choice."""
     reject_background_priority_10: bool = True
     """An explicit ``apns-priority: 10`` on a background push is 400 BadPriority (§1.4: "Using
     priority 10 is an error"). Only an explicit 10: whether the default counts is [U]."""
+    certificate_push_types: frozenset[str] | None = frozenset(
+        {"alert", "background", "voip", "complication", "fileprovider", "mdm", "liveactivity"}
+    )
+    """Push types a certificate connection may send; others get 403 Forbidden. Apple: certificates
+    support "only a subset" (§1.4) and ``location`` is token-only; the rest of the list is [U].
+    None allows all."""
     max_payload_bytes: int = 4096
     max_voip_payload_bytes: int = 5120
+    max_broadcast_payload_bytes: int = 5120
+    """[U] from Apple; APNSwift's test server uses 5120 (§5.2)."""
     max_collapse_id_bytes: int = 64
+    requests_per_token: tuple[int, float] | None = None
+    """``(n, seconds)``: more than ``n`` pushes to one device token within ``seconds`` (clock time)
+    get 429 TooManyRequests. The threshold is [U] (§2.4), so it is off by default."""
+
+    # -- HTTP/2 connections (reference/apns.md §4) ------------------------------------------------
     max_concurrent_streams: int = 1000
     """MAX_CONCURRENT_STREAMS once authenticated (§4: 500, 1000 and 1500 have been observed)."""
-    streams_before_auth: int | None = None
-    """MAX_CONCURRENT_STREAMS until the first valid JWT (§4: APNs allows 1). None advertises
-    ``max_concurrent_streams`` from the start, which spares clients a startup race."""
+    streams_before_auth: int | None = 1
+    """MAX_CONCURRENT_STREAMS until the first valid JWT or a client certificate (§4: "APNs allows
+    only one stream until you post a request with a valid authentication token"). None advertises
+    ``max_concurrent_streams`` from the start."""
+    throttle_after_rejection: bool = False
+    """Drop MAX_CONCURRENT_STREAMS to 1 after a rejection and restore it after the next success
+    (openradar 27870881, pushy#732: observed in 2016 and 2020, §4). Off by default."""
+    idle_timeout: float | None = None
+    """Real seconds without a request after which the server sends GOAWAY ``IdleTimeout`` and
+    closes. Whether APNs does this, and when, is [U] (§4); off by default."""
+    max_errors_per_connection: int | None = None
+    """After this many rejected requests on one connection, answer, then GOAWAY with the last
+    reason and close ("APNs disconnects a provider connection with too many error conditions",
+    §2.4; the count is [U], so off by default). 410 is "not an error condition" and not counted."""
+    max_stream_resets: int | None = 1000
+    """A client that resets more streams than this on one connection gets GOAWAY
+    ENHANCE_YOUR_CALM ("rapid reset", CVE-2023-44487); APNs's own limit is unknown."""
+
+    # -- device tokens (reference/devices.md §1.4-§1.5) ------------------------------------------
+    uninstall_invalidation: UninstallRule = "after_delivery"
+    """``"after_delivery"``: an uninstalled app's token stays valid (200) until one push has
+    reached the phone after the deletion, then turns 410 after ``invalidation_delay`` (Apple DTS,
+    devices.md §1.5). ``"immediate"``: 410 ``invalidation_delay`` after the uninstall (a test
+    switch for deterministic scenarios)."""
+    invalidation_delay: float = 0.0
+    """Clock seconds between the trigger above and the first 410 (Apple: "a sliding schedule")."""
+    rotated_token_lifetime: float | None = None
+    """Clock seconds an old token keeps working after ``rotate()``; None = it keeps working
+    (devices.md §1.4: after a reinstall "the old token keeps working" [S]). Then 410 Unregistered."""
+    storage_seconds: float = 30 * 24 * 3600.0
+    """How long a push without ``apns-expiration`` is kept for an offline phone ("up to 30 days",
+    devices.md §1.6)."""
+
+    # -- channels and broadcast (reference/apns.md §5) -------------------------------------------
+    max_channels: int = 10_000
+    """Channels per app and environment (§5.1: "10,000 channels per environment")."""
+    channel_storage_seconds: float = 8 * 3600.0
+    """How long a Most-Recent-Message channel keeps its message (§5.1: "at most 8 h")."""
+
     request_log_size: int = 10_000
     """How many entries ``FakeApns.request_log`` keeps."""

@@ -2,7 +2,12 @@
 
 Built on asyncio and h2 rather than an ASGI server, because APNs behaviour lives below HTTP
 semantics: HTTP/2 without ALPN, its SETTINGS, one-DATA-frame errors, GOAWAY with JSON
-(reference/apns.md §2.2, §4).
+(reference/apns.md §2.2, §4). Two listeners: device pushes and broadcasts (Apple's port 443/2197)
+and channel management (Apple's 2195/2196, §5.1).
+
+Environments: one ``FakeApns`` is one environment. For both, run two that share one
+``ApnsRegistry`` (``FakeApns.pair``): tokens carry their environment, so a sandbox token sent to the
+production server is unknown there (400 BadDeviceToken, §1.1), and each server has its own keys.
 """
 
 from __future__ import annotations
@@ -10,35 +15,53 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
+from fakeproviders.apns import broadcast as bc
 from fakeproviders.apns.auth import ConnectionAuth
-from fakeproviders.apns.connection import ApnsConnection
+from fakeproviders.apns.broadcast_frontend import BroadcastFrontend, fields_of
+from fakeproviders.apns.certificates import read_certificate
+from fakeproviders.apns.connection import ApnsConnection, Deferred, Reply, Request, reason_json
 from fakeproviders.apns.keys import ApnsSigningKey
+from fakeproviders.apns.log import ApnsLogEntry, RequestLog
 from fakeproviders.apns.options import ApnsOptions
+from fakeproviders.apns.reasons import ApnsReason
 from fakeproviders.apns.registry import PROVIDER, ApnsRegistry
-from fakeproviders.apns.validation import Accepted, ApnsValidator, Decision
+from fakeproviders.apns.validation import (
+    Accepted,
+    ApnsValidator,
+    Decision,
+    Rejected,
+    new_apns_id,
+    request_apns_id,
+)
 from fakeproviders.clock import Clock
 from fakeproviders.events import Emit, NotificationAccepted, NotificationRejected, discard_event
+from fakeproviders.faults import Fault, FaultInjector
 
 # How long stop() lets a client finish its TLS close before dropping the socket.
 _CLOSE_GRACE_SECONDS = 2.0
+_DEVICE_PREFIX = "/3/device/"
+# The reason a fault with only a status answers with (reference/apns.md §2.3-§2.4).
+_DEFAULT_FAULT_REASON = {
+    400: ApnsReason.BadDeviceToken,
+    403: ApnsReason.Forbidden,
+    404: ApnsReason.BadPath,
+    405: ApnsReason.MethodNotAllowed,
+    410: ApnsReason.Unregistered,
+    413: ApnsReason.PayloadTooLarge,
+    429: ApnsReason.TooManyRequests,
+    500: ApnsReason.InternalServerError,
+    503: ApnsReason.ServiceUnavailable,
+}
 
-
-class ApnsLogEntry(NamedTuple):
-    """One answered request, as kept in ``FakeApns.request_log``."""
-
-    at: float
-    token: str | None
-    apns_id: str
-    status: int
-    reason: str | None
-    """The rejection reason; None for 200."""
+__all__ = ["ApnsLogEntry", "FakeApns"]
 
 
 class FakeApns:
-    """A fake ``api.push.apple.com`` / ``api.sandbox.push.apple.com`` device-push endpoint.
+    """A fake ``api.push.apple.com`` / ``api.sandbox.push.apple.com``.
 
     ```python
     apns = FakeApns(clock=clock, ssl_context=ca.server_ssl_context(alpn=("h2",)),
@@ -61,20 +84,26 @@ class FakeApns:
         registry: ApnsRegistry | None = None,
         environment: str = "sandbox",
         options: ApnsOptions | None = None,
+        client_ca: str | Path | None = None,
     ) -> None:
         """Configure (not start) the server.
 
         ``ssl_context`` is a server context such as ``LocalCA.server_ssl_context(alpn=("h2",))``;
         ``keys`` are the token-auth keys whose JWTs are accepted; ``topics`` the bundle ids this
         server serves (push-type suffixes like ``.voip`` are derived). Without ``registry`` a new
-        ``ApnsRegistry`` is made on ``clock``, ``emit`` and ``environment``; a given one keeps its
-        own ``emit``. ``environment`` is ``"sandbox"`` (adds ``apns-unique-id``) or
-        ``"production"``.
+        ``ApnsRegistry`` is made on ``clock``, ``emit``, ``environment`` and ``options``; a given
+        one keeps its own. ``environment`` is ``"sandbox"`` (adds ``apns-unique-id``) or
+        ``"production"``. ``client_ca`` (a PEM file, e.g. ``LocalCA.cert_path``) turns on
+        certificate auth: ``ssl_context`` then asks for client certificates signed by it.
         """
         self.clock = clock
         self.environment = environment
         self.options = options or ApnsOptions()
-        self.registry = registry if registry is not None else ApnsRegistry(clock, emit, environment)
+        self.registry = (
+            registry
+            if registry is not None
+            else ApnsRegistry(clock, emit, environment, options=self.options)
+        )
         """The tokens and phones this server delivers to."""
         self.validator = ApnsValidator(
             keys=keys,
@@ -84,40 +113,115 @@ class FakeApns:
             environment=environment,
             options=self.options,
         )
-        self.request_log: deque[ApnsLogEntry] = deque(maxlen=self.options.request_log_size)
-        """The latest answered requests, oldest first."""
+        self.faults = FaultInjector()
+        """Injected faults, consulted for every request before validation."""
+        self.channels = bc.ChannelStore(self.options)
+        """Broadcast channels of this environment (reference/apns.md §5.1)."""
+        self.log = RequestLog(self.options.request_log_size)
+        """Every answered request with headers, payload and decision."""
+        self.broadcasts = BroadcastFrontend(
+            self.channels, self.validator, self.registry, clock, self.log
+        )
         self._emit = emit
+        if client_ca is not None:
+            ssl_context.load_verify_locations(cafile=str(client_ca))
+            ssl_context.verify_mode = ssl.CERT_OPTIONAL
+        self._certificates = client_ca is not None
         self._ssl_context = ssl_context
-        self._server: asyncio.Server | None = None
+        self._servers: list[asyncio.Server] = []
         self._connections: set[ApnsConnection] = set()
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Listen on ``host:port`` (0 = an ephemeral port, read back from ``port``)."""
-        if self._server is not None:
+    @classmethod
+    def pair(
+        cls,
+        *,
+        clock: Clock,
+        ssl_context: Callable[[], ssl.SSLContext],
+        keys: Sequence[ApnsSigningKey],
+        topics: Sequence[str],
+        emit: Emit = discard_event,
+        options: ApnsOptions | None = None,
+        client_ca: str | Path | None = None,
+    ) -> tuple[FakeApns, FakeApns]:
+        """A sandbox and a production server sharing one registry (module doc).
+
+        ``ssl_context`` makes a fresh server context per server (``lambda:
+        ca.server_ssl_context(alpn=("h2",))``). ``keys`` are all the team's keys: a key whose
+        ``environment`` is set works only there (BadEnvironmentKeyInToken elsewhere). Phones
+        register sandbox tokens by default; ``registry.register(phone, app, "production")``
+        issues production ones.
+        """
+        registry = ApnsRegistry(clock, emit, "sandbox", options=options)
+        return tuple(  # type: ignore[return-value]
+            cls(
+                clock=clock,
+                ssl_context=ssl_context(),
+                keys=keys,
+                topics=topics,
+                emit=emit,
+                registry=registry,
+                environment=environment,
+                options=options,
+                client_ca=client_ca,
+            )
+            for environment in ("sandbox", "production")
+        )
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0, channels_port: int = 0) -> None:
+        """Listen on ``host:port`` for pushes and ``host:channels_port`` for channel management
+        (0 = an ephemeral port, read back from ``port`` and ``channels_port``)."""
+        if self._servers:
             raise RuntimeError("the fake APNs is already running")
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            self._new_connection, host, port, ssl=self._ssl_context
-        )
+        for handler, at in ((self.handle, port), (self.handle_channels, channels_port)):
+            self._servers.append(
+                await loop.create_server(
+                    lambda h=handler: self._new_connection(h), host, at, ssl=self._ssl_context
+                )
+            )
 
     @property
     def port(self) -> int:
-        """The port listened on."""
-        if self._server is None or not self._server.sockets:
-            raise RuntimeError("the fake APNs is not running")
-        return int(self._server.sockets[0].getsockname()[1])
+        """The port of device pushes and broadcasts."""
+        return self._port(0)
+
+    @property
+    def channels_port(self) -> int:
+        """The port of channel management."""
+        return self._port(1)
 
     @property
     def url(self) -> str:
         """``https://127.0.0.1:<port>``, the base URL for senders."""
         return f"https://127.0.0.1:{self.port}"
 
+    @property
+    def channels_url(self) -> str:
+        """``https://127.0.0.1:<channels_port>``, the channel-management base URL."""
+        return f"https://127.0.0.1:{self.channels_port}"
+
+    @property
+    def request_log(self) -> deque[ApnsLogEntry]:
+        """The latest answered requests, oldest first."""
+        return self.log.entries
+
+    def requests(self, *, token: str | None = None, topic: str | None = None) -> list[ApnsLogEntry]:
+        """Answered requests, optionally only those to ``token`` and/or ``topic``."""
+        return self.log.query(token=token, topic=topic)
+
+    def clear_requests(self) -> None:
+        """Forget every logged request."""
+        self.log.clear()
+
     async def stop(self) -> None:
         """Stop listening, send GOAWAY (``Shutdown``) on every connection and close them."""
-        server, self._server = self._server, None
-        if server is None:
+        servers, self._servers = self._servers, []
+        if not servers:
             return
-        server.close()
+        for server in servers:
+            server.close()
         connections = list(self._connections)
         for connection in connections:
             connection.shut_down()
@@ -130,9 +234,37 @@ class FakeApns:
                     connection.abort()
             if late:
                 await asyncio.wait(late, timeout=_CLOSE_GRACE_SECONDS)
-        await server.wait_closed()
+        for server in servers:
+            await server.wait_closed()
 
-    def handle(
+    # -- requests ------------------------------------------------------------------------------
+
+    def handle(self, request: Request, auth: ConnectionAuth) -> Reply | Deferred:
+        """One request on the push listener: faults first, then validation (or a broadcast)."""
+        fields = fields_of(request.headers)
+        token = _path_token(request.path)
+        fault = self.faults.pick(token=token, topic=fields.get("apns-topic"), now=self.clock.now())
+        if fault is None:
+            return self._answer(request, auth)
+        if fault.status is not None:
+            reply = self._fault_reply(request, fault, token)
+        else:
+
+            def reply_later() -> Reply:
+                answer = self._answer(request, auth)
+                if fault.goaway:
+                    reason = fault.reason or ApnsReason.Shutdown.wire
+                    answer = Reply(answer.status, answer.headers, answer.body, reason_json(reason))
+                return answer
+
+            if fault.latency > 0:
+                return Deferred(fault.latency, reply_later)
+            return reply_later()
+        if fault.latency > 0:
+            return Deferred(fault.latency, lambda: reply)
+        return reply
+
+    def decide(
         self,
         method: str,
         path: str,
@@ -140,11 +272,14 @@ class FakeApns:
         body: bytes,
         auth: ConnectionAuth,
     ) -> Decision:
-        """Decide one request, then log it, tell the timeline and deliver an accepted push."""
+        """Validate one device push, then log it, tell the timeline and deliver it if accepted."""
         decision = self.validator.validate(method, path, headers, body, auth)
         now = self.clock.now()
+        fields = fields_of(headers)
         if isinstance(decision, Accepted):
-            self.request_log.append(ApnsLogEntry(now, decision.token, decision.apns_id, 200, None))
+            self.log.add(
+                now, method, path, headers, body, decision.token, 200, None, decision.apns_id
+            )
             record = decision.record
             self._emit(
                 NotificationAccepted(
@@ -160,29 +295,114 @@ class FakeApns:
                 decision.token, decision.apns_id, decision.headers, decision.payload
             )
         else:
-            self.request_log.append(
-                ApnsLogEntry(
-                    now, decision.token, decision.apns_id, decision.status, decision.reason
-                )
-            )
-            self._emit(
-                NotificationRejected(
-                    at=now,
-                    provider=PROVIDER,
-                    push_id=decision.apns_id,
-                    token=decision.token,
-                    status=decision.status,
-                    reason=decision.reason,
-                )
-            )
+            self._rejected(now, method, path, headers, body, decision, fields)
         return decision
 
-    def _new_connection(self) -> ApnsConnection:
-        connection = ApnsConnection(
-            self.handle,
+    def handle_channels(self, request: Request, auth: ConnectionAuth) -> Reply:
+        """One channel-management request (reference/apns.md §5.1)."""
+        return self.broadcasts.manage(request, auth)
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _answer(self, request: Request, auth: ConnectionAuth) -> Reply:
+        match = bc.BROADCAST_PATH.fullmatch(request.path)
+        if match is not None:
+            return self.broadcasts.send(request, auth, match.group(1))
+        decision = self.decide(
+            request.method, request.path, request.headers, bytes(request.body), auth
+        )
+        if isinstance(decision, Accepted):
+            headers: tuple[tuple[str, str], ...] = (("apns-id", decision.apns_id),)
+            if self.environment == "sandbox":  # sandbox only (reference/apns.md §2.1)
+                headers += (("apns-unique-id", new_apns_id()),)
+            return Reply(200, headers)
+        return Reply(
+            decision.status,
+            (("content-type", "application/json"), ("apns-id", decision.apns_id)),
+            decision.body(),
+        )
+
+    def _fault_reply(self, request: Request, fault: Fault, token: str | None) -> Reply:
+        assert fault.status is not None
+        status = fault.status
+        default = _DEFAULT_FAULT_REASON.get(status, ApnsReason.InternalServerError)
+        apns_id = request_apns_id(request.headers)
+        now = self.clock.now()
+        timestamp = int(now * 1000) if status == 410 else None
+        rejected = Rejected(status, fault.reason or default.wire, apns_id, timestamp, token)
+        headers: tuple[tuple[str, str], ...] = (
+            ("content-type", "application/json"),
+            ("apns-id", apns_id),
+        )
+        if fault.retry_after is not None:
+            headers += (("retry-after", str(fault.retry_after)),)
+        fields = fields_of(request.headers)
+        self._rejected(
+            now,
+            request.method,
+            request.path,
+            request.headers,
+            bytes(request.body),
+            rejected,
+            fields,
+        )
+        goaway = reason_json(rejected.reason) if fault.goaway else None
+        return Reply(status, headers, rejected.body(), goaway)
+
+    def _rejected(
+        self,
+        now: float,
+        method: str,
+        path: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        decision: Rejected,
+        fields: Mapping[str, str],
+    ) -> None:
+        self.log.add(
+            now,
+            method,
+            path,
+            headers,
+            body,
+            decision.token,
+            decision.status,
+            decision.reason,
+            decision.apns_id,
+        )
+        self._emit(
+            NotificationRejected(
+                at=now,
+                provider=PROVIDER,
+                push_id=decision.apns_id,
+                token=decision.token,
+                status=decision.status,
+                reason=decision.reason,
+            )
+        )
+
+    def _authenticate(self, der: bytes | None) -> ConnectionAuth | ApnsReason:
+        if der is None or not self._certificates:
+            return ConnectionAuth()
+        certificate = read_certificate(der, self.environment)
+        return certificate if isinstance(certificate, ApnsReason) else ConnectionAuth(certificate)
+
+    def _new_connection(self, handler: Any) -> ApnsConnection:
+        return ApnsConnection(
+            handler,
             self.options,
-            unique_ids=self.environment == "sandbox",
+            authenticate=self._authenticate,
+            on_open=self._connections.add,
             on_close=self._connections.discard,
         )
-        self._connections.add(connection)
-        return connection
+
+    def _port(self, index: int) -> int:
+        if len(self._servers) <= index or not self._servers[index].sockets:
+            raise RuntimeError("the fake APNs is not running")
+        return int(self._servers[index].sockets[0].getsockname()[1])
+
+
+def _path_token(path: str) -> str | None:
+    if not path.startswith(_DEVICE_PREFIX):
+        return None
+    return path[len(_DEVICE_PREFIX) :].lower() or None

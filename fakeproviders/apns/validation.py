@@ -20,7 +20,9 @@ from typing import Any, Protocol
 
 from fakeproviders.apns.auth import ConnectionAuth, ProviderTokenVerifier
 from fakeproviders.apns.keys import ApnsSigningKey
+from fakeproviders.apns.liveactivity import live_activity_payload_ok
 from fakeproviders.apns.options import ApnsOptions
+from fakeproviders.apns.ratelimit import TokenRateLimiter
 from fakeproviders.apns.reasons import ApnsReason
 from fakeproviders.apns.registry import ApnsTokenRecord
 from fakeproviders.clock import Clock
@@ -113,6 +115,14 @@ def new_apns_id() -> str:
     return str(uuid.uuid4())
 
 
+def request_apns_id(headers: Sequence[tuple[str, str]]) -> str:
+    """The ``apns-id`` to answer with: the request's if it is a UUID, else a new one (§2.1)."""
+    for name, value in headers:
+        if name.lower() == "apns-id":
+            return value if _UUID.fullmatch(value) else new_apns_id()
+    return new_apns_id()
+
+
 class ApnsValidator:
     """Decides each device-push request of one fake APNs server."""
 
@@ -131,7 +141,17 @@ class ApnsValidator:
         self.environment = environment
         self._registry = registry
         self._clock = clock
-        self._verifier = ProviderTokenVerifier(keys, self.options)
+        self._verifier = ProviderTokenVerifier(keys, self.options, environment)
+        self._rate = (
+            None
+            if self.options.requests_per_token is None
+            else TokenRateLimiter(*self.options.requests_per_token)
+        )
+
+    @property
+    def verifier(self) -> ProviderTokenVerifier:
+        """The provider-token checks (shared with the broadcast API)."""
+        return self._verifier
 
     def validate(
         self,
@@ -177,17 +197,24 @@ class ApnsValidator:
         problem = self._verifier.check(fields.get("authorization"), auth, self._clock.now())
         if problem is not None:
             return reject(problem, token)
-        topic = fields.get("apns-topic")
-        if not topic:
-            return reject(ApnsReason.MissingTopic, token)
+        topic = self._topic(fields.get("apns-topic"), auth)
+        if isinstance(topic, ApnsReason):
+            return reject(topic, token)
         split = self._split_topic(topic)
         if split is None:
             return reject(ApnsReason.TopicDisallowed, token)
         base, suffix = split
+        problem = self._verifier.topic_allowed(auth, base)
+        if problem is not None:
+            return reject(problem, token)
         push_type = fields.get("apns-push-type")
         if push_type is None:  # infer it from the topic, as a missing type is "recommended" (§1.3)
             push_type = _TYPE_OF_SUFFIX.get(suffix, "alert")
         problem = self._check_headers(fields, push_type, suffix)
+        if problem is None and auth.certificate is not None:
+            allowed = self.options.certificate_push_types
+            if allowed is not None and push_type not in allowed:
+                problem = ApnsReason.Forbidden  # "only a subset" on certificates (§1.4)
         if problem is not None:
             return reject(problem, token)
         payload = self._payload(body, push_type)
@@ -202,8 +229,13 @@ class ApnsValidator:
             return reject(ApnsReason.DeviceTokenNotForTopic, token)
         if record.invalidated_at is not None:
             return Rejected.of(
-                ApnsReason.Unregistered, apns_id, token, int(record.invalidated_at * 1000)
+                ApnsReason.from_wire(record.invalid_reason),
+                apns_id,
+                token,
+                int(record.invalidated_at * 1000),
             )
+        if self._rate is not None and not self._rate.allow(token, self._clock.now()):
+            return reject(ApnsReason.TooManyRequests, token)
 
         delivered = {k: v for k, v in fields.items() if k.startswith("apns-")}
         delivered.update(
@@ -236,6 +268,8 @@ class ApnsValidator:
                 and priority == "10"
             ):
                 return ApnsReason.BadPriority
+            if push_type == "liveactivity" and priority == "1":
+                return ApnsReason.BadPriority  # "priority 5 or 10" (reference/apns.md §1.6)
         expiration = fields.get("apns-expiration")
         if expiration is not None and not _EXPIRATION.fullmatch(expiration):
             return ApnsReason.BadExpirationDate
@@ -245,6 +279,17 @@ class ApnsValidator:
         ):
             return ApnsReason.BadCollapseId
         return None
+
+    def _topic(self, topic: str | None, auth: ConnectionAuth) -> str | ApnsReason:
+        """The topic of the request; certificates default to their UID (§3.2)."""
+        certificate = auth.certificate
+        if certificate is None:
+            return topic if topic else ApnsReason.MissingTopic
+        if not topic:
+            if certificate.multi_topic:
+                return ApnsReason.MissingTopic
+            return certificate.uid
+        return topic if topic in certificate.topics else ApnsReason.TopicDisallowed
 
     def _split_topic(self, topic: str) -> tuple[str, str] | None:
         """(bundle id, push-type suffix) of a topic this server serves, else None."""
@@ -269,5 +314,12 @@ class ApnsValidator:
         except (ValueError, RecursionError):
             return self.options.invalid_payload_reason
         if not isinstance(payload, dict):
+            return self.options.invalid_payload_reason
+        if push_type == "mdm" or not self.options.require_aps:
+            return payload
+        aps = payload.get("aps")
+        if not isinstance(aps, dict):
+            return self.options.invalid_payload_reason
+        if push_type == "liveactivity" and not live_activity_payload_ok(aps):
             return self.options.invalid_payload_reason
         return payload

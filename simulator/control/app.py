@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from devices.errors import DeviceError
+from devices.phone import Phone
 from fakeproviders.faults import Fault
 from simulator.control.serialize import event_json, phone_json, tray_json
 from simulator.simulation import Simulation, SimulationError
@@ -124,6 +125,7 @@ def create_control_app(
     @app.post("/phones", status_code=201, summary="Add a phone (online)")
     async def add_phone(body: NewPhone) -> dict[str, Any]:
         try:
+            new: Phone
             if body.platform == "ios":
                 new = sim.add_iphone(body.phone_id)
             else:

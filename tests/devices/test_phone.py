@@ -37,7 +37,12 @@ def test_install_asks_permission_then_reports_the_token_to_the_app_server():
     phone, _service, events, messages = _phone()
     app = phone.install(APP, user_id="alice", answer="allow")
     assert app.permission is Permission.AUTHORIZED
-    assert _kinds(events) == ["AppInstalled", "PermissionAnswered", "TokenReceived"]
+    assert _kinds(events) == [
+        "AppInstalled",
+        "AppStateChanged",
+        "PermissionAnswered",
+        "TokenReceived",
+    ]
     assert messages == [
         TokenReport(
             phone_id="phone-1", app_id=APP, user_id="alice", platform="ios", token=app.token
@@ -125,7 +130,13 @@ def test_tap_opens_the_app_and_reports_the_open():
     assert phone.notifications() == []
     assert isinstance(events[-1], ev.NotificationTapped)
     assert messages[-1] == EngagementReport(
-        phone_id="phone-1", app_id=APP, token=token, notification_id="n1", event="opened"
+        phone_id="phone-1",
+        app_id=APP,
+        token=token,
+        notification_id="n1",
+        event="opened",
+        user_id="alice",
+        platform="ios",
     )
 
 

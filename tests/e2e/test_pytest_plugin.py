@@ -4,21 +4,55 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
+USER_TESTS = """
+from simulator import DEFAULT_APP_ID
 
-def test_the_pushsim_fixture_is_available_to_user_test_suites(pytester: pytest.Pytester):
-    """A user's suite gets a running simulation from the installed plugin, with no conftest."""
+async def test_welcome(pushsim):
+    phone = pushsim.add_android()
+    phone.install(DEFAULT_APP_ID, user_id="zoe")
+    nid = await pushsim.notify("zoe", title="Welcome")
+    shown = await pushsim.wait_for("NotificationDisplayed", notification=nid)
+    assert shown.title == "Welcome"
+
+async def test_factories(pushsim, pushsim_phone, pushsim_app):
+    iphone = pushsim_phone("ios", user_id="ann")
+    android = pushsim_phone("android", apps=())
+    pushsim_app(android, user_id="ann", answer="deny")
+    nid = await pushsim.notify("ann", title="Two phones")
+    await pushsim.expect("NotificationDisplayed", notification=nid, phone=iphone.phone_id)
+    await pushsim.expect("NotificationSuppressed", notification=nid, phone=android.phone_id)
+"""
+
+
+def test_the_pushsim_fixtures_are_available_to_user_test_suites(pytester: pytest.Pytester):
+    """A user's suite gets a running simulation and factories from the plugin, with no conftest."""
+    pytester.makeini("[pytest]\nasyncio_mode = auto\n")
+    pytester.makepyfile(USER_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_the_fixtures_are_safe_under_xdist(pytester: pytest.Pytester):
+    """Two xdist workers run simulations side by side, each with its own ports and state."""
+    pytester.makeini("[pytest]\nasyncio_mode = auto\n")
+    pytester.makepyfile(USER_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(passed=2)
+
+
+def test_a_failed_expectation_shows_the_notification_timeline(pytester: pytest.Pytester):
+    """When an expected event never comes, the failure shows what happened to that notification."""
     pytester.makeini("[pytest]\nasyncio_mode = auto\n")
     pytester.makepyfile(
         """
-        from simulator import DEFAULT_APP_ID
-
-        async def test_welcome(pushsim):
-            phone = pushsim.add_android()
-            phone.install(DEFAULT_APP_ID, user_id="zoe")
-            nid = await pushsim.notify("zoe", title="Welcome")
-            shown = await pushsim.wait_for("NotificationDisplayed", notification=nid)
-            assert shown.title == "Welcome"
+        async def test_expects_a_display(pushsim, pushsim_phone):
+            pushsim_phone("ios", user_id="lee", answer="deny")
+            nid = await pushsim.notify("lee", title="Hidden")
+            await pushsim.expect("NotificationDisplayed", notification=nid, timeout=1)
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*no NotificationDisplayed*", "*timeline of notification*", "*NotificationSuppressed*"]
+    )

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from fakeproviders.apns import ApnsRegistry, UnknownToken
+from fakeproviders.apns import ApnsOptions, ApnsRegistry, UnknownToken
 from fakeproviders.events import (
     NotificationDelivered,
     NotificationDiscarded,
@@ -78,10 +78,13 @@ def test_lookup_returns_the_record(registry: ApnsRegistry) -> None:
     assert registry.lookup("00" * 32) is None
 
 
-def test_unregister_invalidates_at_the_clock_time(
-    registry: ApnsRegistry, clock: FakeClock, events: list[ProviderEvent]
+def test_unregister_in_immediate_mode_invalidates_at_the_clock_time(
+    clock: FakeClock, events: list[ProviderEvent]
 ) -> None:
-    """Uninstall marks the token invalid at clock.now() and emits TokenInvalidated."""
+    """In the "immediate" test mode, uninstall marks the token invalid at clock.now()."""
+    registry = ApnsRegistry(
+        clock, events.append, options=ApnsOptions(uninstall_invalidation="immediate")
+    )
     token = registry.register("p1", APP)
     clock.t += 60
     registry.unregister(token)
@@ -218,12 +221,15 @@ def test_disconnect_makes_later_pushes_stored(registry: ApnsRegistry) -> None:
     assert registry.stored_push_id(token) == "id-1"
 
 
-def test_uninstall_discards_the_stored_push(
-    registry: ApnsRegistry, events: list[ProviderEvent]
+def test_uninstall_in_immediate_mode_discards_the_stored_push(
+    clock: FakeClock, events: list[ProviderEvent]
 ) -> None:
-    """The stored push of an uninstalled app is discarded as "unregistered"."""
+    """In the "immediate" mode, the stored push of an uninstalled app is discarded."""
+    registry = ApnsRegistry(
+        clock, events.append, options=ApnsOptions(uninstall_invalidation="immediate")
+    )
     token = registry.register("p1", APP)
     registry.deliver(token, "id-1", {}, PAYLOAD)
     registry.unregister(token)
-    assert isinstance(events[-1], NotificationDiscarded)
-    assert events[-1].reason == "unregistered"
+    discarded = [e for e in events if isinstance(e, NotificationDiscarded)]
+    assert [(e.push_id, e.reason) for e in discarded] == [("id-1", "unregistered")]

@@ -36,7 +36,10 @@ class Lab:
 
     def __init__(self, options: ApnsOptions | None = None) -> None:
         self.clock = FakeClock()
-        self.registry = ApnsRegistry(self.clock)
+        # Immediate 410 after uninstall keeps these tests about validation, not the 410 rule.
+        self.registry = ApnsRegistry(
+            self.clock, options=ApnsOptions(uninstall_invalidation="immediate")
+        )
         self.token = self.registry.register("p1", APP)
         self.other_token = self.registry.register("p1", OTHER_APP)
         self.validator = ApnsValidator(

@@ -1,0 +1,411 @@
+"""An iPhone: APNs pushes, UserNotifications authorization, background-push throttling."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from devices import events as ev
+from devices.apps import Answer, AppState, InstalledApp, IosApp
+from devices.base import IOS_TOKEN_RULES, Phone, TokenRules, _answer
+from devices.errors import DeviceError
+from devices.permissions import Permission, Presentation
+from devices.pushes import IncomingPush, read_apns
+from devices.tray import TrayEntry
+
+#: Background pushes the system lets through per day, device-wide. Apple publishes no number and
+#: says to send "no more than two or three per hour" (devices.md §1.8) [U]: two an hour.
+DEFAULT_BACKGROUND_BUDGET = 48
+#: The throttle's budgets "reset every 24 h" (devices.md §1.8, Apple DTS [S]).
+BUDGET_WINDOW_SECONDS = 24 * 3600.0
+
+DID_RECEIVE = "application:didReceiveRemoteNotification"
+WILL_PRESENT = "userNotificationCenter:willPresent"
+
+
+@dataclass(frozen=True, slots=True)
+class HeldPush:
+    """A background push the throttle holds back; only the newest per app is kept (§1.8)."""
+
+    token: str
+    push_id: str
+    notification_id: str | None
+    data: Mapping[str, Any]
+    held_since: float
+
+
+class IosPhone(Phone):
+    """An iPhone: pushes come from APNs as ``aps`` payloads (reference/apns.md §1.5, devices.md §1).
+
+    ``background_budget`` is the device-wide number of background pushes per 24 hours that wake
+    apps in the background; past it the newest one per app is held until the app is launched.
+    """
+
+    __slots__ = ("_budget_used", "_window_start", "background_budget")
+    platform: ClassVar[str] = "ios"
+    default_token_rules: ClassVar[TokenRules] = IOS_TOKEN_RULES
+
+    def __init__(
+        self, phone_id: str, *, background_budget: int = DEFAULT_BACKGROUND_BUDGET, **kwargs: Any
+    ) -> None:
+        self.background_budget = background_budget
+        self._budget_used = 0
+        self._window_start: float | None = None
+        super().__init__(phone_id, **kwargs)
+
+    # -- what the user and the app do ---------------------------------------------------------
+
+    def install(
+        self,
+        app_id: str,
+        user_id: str,
+        answer: Answer | str = Answer.ALLOW,
+        *,
+        ask: bool = True,
+        provisional: bool = False,
+        app_clip: bool = False,
+    ) -> InstalledApp:
+        """Install and launch; ``provisional`` asks for quiet delivery (no prompt), ``app_clip``
+        installs an App Clip with ephemeral authorization (devices.md §1.1)."""
+        if provisional or app_clip:
+            app = super().install(app_id, user_id, answer, ask=False)
+            if provisional:
+                self._request(self._ios(app), Answer.ALLOW, provisional=True)
+            else:
+                authorization = self._ios(app).authorization
+                authorization.grant_ephemeral(self._clock.now())
+                self._emit(
+                    ev.PermissionPromptSkipped,
+                    app_id=app_id,
+                    reason="App Clip: ephemeral authorization needs no prompt",
+                    permission=authorization.status.value,
+                )
+            return app
+        return super().install(app_id, user_id, answer, ask=ask)
+
+    def request_permission(
+        self, app_id: str, answer: Answer | str, *, provisional: bool = False
+    ) -> None:
+        """``requestAuthorization``: prompts only the first time (§1.2); ``provisional`` never
+        prompts."""
+        self._request(self._ios(self.app(app_id)), _answer(answer), provisional=provisional)
+
+    def set_notifications_enabled(self, app_id: str, enabled: bool) -> None:
+        app = self._ios(self.app(app_id))
+        app.authorization.set_enabled(enabled)
+        self._emit(
+            ev.NotificationSettingChanged,
+            app_id=app_id,
+            enabled=enabled,
+            permission=app.permission.value,
+        )
+
+    def set_alerts_enabled(self, app_id: str, enabled: bool) -> None:
+        """Settings > Notifications > the app > Alerts (lock screen, centre, banners)."""
+        self._set_option(app_id, "alerts", enabled)
+
+    def set_sounds_enabled(self, app_id: str, enabled: bool) -> None:
+        self._set_option(app_id, "sounds", enabled)
+
+    def set_badges_enabled(self, app_id: str, enabled: bool) -> None:
+        self._set_option(app_id, "badges", enabled)
+
+    def promote(self, app_id: str) -> None:
+        """The user keeps a provisional app's notifications and delivers them prominently."""
+        app = self._ios(self.app(app_id))
+        app.authorization.promote()
+        self._emit(
+            ev.NotificationSettingChanged,
+            app_id=app_id,
+            enabled=True,
+            setting="promoted",
+            permission=app.permission.value,
+        )
+
+    def force_stop(self, app_id: str) -> None:
+        """Swipe the app away in the app switcher (force-quit): no background pushes until the
+        user launches it again or the phone restarts (devices.md §1.8)."""
+        app = self.app(app_id)
+        self._set_state(app, AppState.FORCE_QUIT)
+        self._discard_held(app, "app was force-quit")
+
+    force_quit = force_stop
+
+    def set_debugger_attached(self, app_id: str, attached: bool) -> None:
+        """Xcode's debugger attached to the app: background pushes are not throttled (§1.8)."""
+        self._ios(self.app(app_id)).debugger_attached = attached
+        self._emit(
+            ev.NotificationSettingChanged, app_id=app_id, enabled=attached, setting="debugger"
+        )
+
+    def badge(self, app_id: str) -> int:
+        """The number on the app's icon."""
+        return self._ios(self.app(app_id)).badge
+
+    def background_budget_left(self) -> int:
+        """Background pushes that may still wake apps in this 24-hour window."""
+        self._roll_window()
+        return max(0, self.background_budget - self._budget_used)
+
+    # -- platform hooks -----------------------------------------------------------------------
+
+    def _new_app(self, app_id: str, user_id: str, remembered: Any) -> InstalledApp:
+        # A reinstall keeps the permission unless the phone was wiped (devices.md §1.2 [S]).
+        return IosApp(app_id, user_id, remembered)
+
+    def _remembered_permission(self, app: InstalledApp) -> Any:
+        authorization = self._ios(app).authorization
+        return None if authorization.status is Permission.EPHEMERAL else authorization
+
+    def _after_launch(self, app: InstalledApp) -> None:
+        ios = self._ios(app)
+        if ios.authorization.status is Permission.EPHEMERAL:
+            ios.authorization.grant_ephemeral(self._clock.now())  # each launch renews it
+        held, ios.held = ios.held, None
+        if held is not None:
+            # "When the user launches the app, the held notification is delivered at once" (§1.8).
+            self._hand_data(ios, held.token, held.push_id, held.data, held.held_since)
+
+    def _discard_held(self, app: InstalledApp, why: str) -> None:
+        ios = self._ios(app)
+        held, ios.held = ios.held, None
+        if held is not None:
+            self._emit(
+                ev.PushDropped,
+                token=held.token,
+                push_id=held.push_id,
+                reason=f"held background push discarded: {why}",
+                app_id=app.app_id,
+                notification_id=held.notification_id,
+            )
+
+    def _dismiss_reported(self, app: InstalledApp, entry: TrayEntry) -> bool:
+        # Only categories registered with customDismissAction hear of dismissals (§1.9).
+        return entry.category is not None and entry.category in self._ios(app).dismiss_categories
+
+    def _handle_push(
+        self,
+        app: InstalledApp,
+        token: str,
+        push_id: str,
+        headers: Mapping[str, str],
+        payload: Mapping[str, Any],
+    ) -> None:
+        ios = self._ios(app)
+        push = read_apns(headers, payload)
+        if push.alert:
+            self._alert(ios, push, token, push_id)
+        elif push.badge is not None and not self._set_badge(ios, push.badge, push_id):
+            self._emit(
+                ev.NotificationSuppressed,
+                app_id=app.app_id,
+                token=token,
+                push_id=push_id,
+                notification_id=push.notification_id,
+                reason="badges not allowed",
+            )
+        if push.content_available:
+            self._background_push(ios, push, token, push_id)
+        elif not push.alert and push.badge is None:
+            self._emit(
+                ev.NotificationSuppressed,
+                app_id=app.app_id,
+                token=token,
+                push_id=push_id,
+                notification_id=push.notification_id,
+                reason="nothing to show: no alert, badge or content-available",
+            )
+
+    # -- alerts -------------------------------------------------------------------------------
+
+    def _alert(self, app: IosApp, push: IncomingPush, token: str, push_id: str) -> None:
+        common = {
+            "app_id": app.app_id,
+            "token": token,
+            "push_id": push_id,
+            "notification_id": push.notification_id,
+        }
+        allowed = app.authorization.presentation(self._clock.now())
+        if isinstance(allowed, str):
+            self._emit(ev.NotificationSuppressed, reason=allowed, **common)
+            return
+        options = None
+        if app.state is AppState.FOREGROUND:
+            # In the foreground the app's willPresent decides; no options = silenced (§1.9).
+            self._emit(
+                ev.NotificationHandedToApp,
+                callback=WILL_PRESENT,
+                title=push.title,
+                body=push.body,
+                data=dict(push.data),
+                **common,
+            )
+            self._report_received(app, token, push.notification_id)
+            options = app.foreground_presentation
+            if not options & {"banner", "list"}:
+                self._emit(
+                    ev.NotificationSuppressed,
+                    reason="silenced in the foreground: willPresent returned no banner or list",
+                    **common,
+                )
+                if "badge" in options and push.badge is not None and allowed.badge:
+                    self._set_badge(app, push.badge, push_id)
+                return
+        banner, sound, badge = _effective(allowed, push, options)
+        if push.badge is not None and badge:
+            self._set_badge(app, push.badge, push_id)
+        self._show(
+            TrayEntry(
+                entry_id=self.tray.new_entry_id(),
+                app_id=app.app_id,
+                token=token,
+                push_id=push_id,
+                notification_id=push.notification_id,
+                title=push.title,
+                body=push.body,
+                shown_at=self._clock.now(),
+                data=dict(push.data),
+                collapse_id=push.collapse_id,
+                thread_id=push.thread_id,
+                category=push.category,
+                interruption_level=push.interruption_level,
+                banner=banner,
+                sound=sound,
+            )
+        )
+
+    def _set_badge(self, app: IosApp, badge: int, push_id: str | None) -> bool:
+        """Apply ``aps.badge`` if the user allows badges; returns whether it did."""
+        # A number sets the badge, 0 clears it; no "badge" key keeps it (devices.md §1.7).
+        allowed = app.authorization.presentation(self._clock.now())
+        if isinstance(allowed, str) or not allowed.badge:
+            return False
+        app.badge = max(0, badge)
+        self._emit(ev.BadgeChanged, app_id=app.app_id, badge=app.badge, push_id=push_id)
+        return True
+
+    # -- background pushes --------------------------------------------------------------------
+
+    def _background_push(self, app: IosApp, push: IncomingPush, token: str, push_id: str) -> None:
+        """``content-available``: wake the app, under the throttle (devices.md §1.8)."""
+        now = self._clock.now()
+        if app.state is AppState.FORCE_QUIT:
+            self._emit(
+                ev.PushDropped,
+                token=token,
+                push_id=push_id,
+                reason="app was force-quit: no background pushes until the user launches it",
+                app_id=app.app_id,
+                notification_id=push.notification_id,
+            )
+            return
+        if app.state is AppState.FOREGROUND or app.debugger_attached or self._take_budget():
+            self._hand_data(app, token, push_id, push.data, None)
+            return
+        older, app.held = app.held, HeldPush(token, push_id, push.notification_id, push.data, now)
+        if older is not None:
+            self._emit(
+                ev.PushDropped,
+                token=older.token,
+                push_id=older.push_id,
+                reason="replaced by a newer held background push",
+                app_id=app.app_id,
+                notification_id=older.notification_id,
+            )
+        self._emit(
+            ev.BackgroundPushHeld,
+            app_id=app.app_id,
+            token=token,
+            push_id=push_id,
+            notification_id=push.notification_id,
+            reason="throttled: the daily background budget is spent",
+        )
+
+    def _hand_data(
+        self,
+        app: InstalledApp,
+        token: str,
+        push_id: str,
+        data: Mapping[str, Any],
+        held_since: float | None,
+    ) -> None:
+        app.data_pushes.append(dict(data))
+        notification_id = data.get("notification_id")
+        notification_id = None if notification_id is None else str(notification_id)
+        self._emit(
+            ev.DataPushReceived,
+            app_id=app.app_id,
+            token=token,
+            push_id=push_id,
+            notification_id=notification_id,
+            data=dict(data),
+            callback=DID_RECEIVE,
+            held_since=held_since,
+        )
+        self._report_received(app, token, notification_id)
+
+    def _take_budget(self) -> bool:
+        self._roll_window()
+        if self._budget_used >= self.background_budget:
+            return False
+        if self._window_start is None:
+            self._window_start = self._clock.now()
+        self._budget_used += 1
+        return True
+
+    def _roll_window(self) -> None:
+        start = self._window_start
+        if start is not None and self._clock.now() - start >= BUDGET_WINDOW_SECONDS:
+            self._window_start, self._budget_used = None, 0
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _request(self, app: IosApp, answer: Answer, *, provisional: bool) -> None:
+        outcome = app.authorization.request(answer.value, provisional=provisional)
+        if outcome.shown:
+            self._emit(
+                ev.PermissionAnswered,
+                app_id=app.app_id,
+                answer=answer.value,
+                permission=app.permission.value,
+            )
+        else:
+            self._emit(
+                ev.PermissionPromptSkipped,
+                app_id=app.app_id,
+                reason=outcome.reason or "",
+                permission=app.permission.value,
+            )
+
+    def _set_option(self, app_id: str, setting: str, enabled: bool) -> None:
+        app = self._ios(self.app(app_id))
+        app.authorization.set_option(setting, enabled)
+        self._emit(
+            ev.NotificationSettingChanged,
+            app_id=app_id,
+            enabled=enabled,
+            setting=setting,
+            permission=app.permission.value,
+        )
+
+    @staticmethod
+    def _ios(app: InstalledApp) -> IosApp:
+        if not isinstance(app, IosApp):  # pragma: no cover - an IosPhone only makes IosApps
+            raise DeviceError(f"{app.app_id} is not an iOS app")
+        return app
+
+
+def _effective(
+    allowed: Presentation, push: IncomingPush, options: frozenset[str] | None
+) -> tuple[bool, bool, bool]:
+    """(banner, sound, badge) for an alert the user allows as ``allowed``."""
+    banner, sound, badge = allowed.banner, allowed.sound and push.sound, allowed.badge
+    if push.interruption_level == "passive":
+        # Passive: added to the list, no screen wake, no sound (devices.md §1.7).
+        banner = sound = False
+    if options is not None:  # foreground: willPresent's options narrow it further
+        banner = banner and "banner" in options
+        sound = sound and "sound" in options
+        badge = badge and "badge" in options
+    return banner, sound, badge
