@@ -58,5 +58,7 @@ async def scenario(sim: Simulation) -> None:
 
     welcome = await sim.notify("bob", title="Welcome back")
     for phone, token in ((iphone, new_ios), (android, new_android)):
-        shown = await sim.expect("NotificationDisplayed", phone=phone.phone_id, notification=welcome)
+        shown = await sim.expect(
+            "NotificationDisplayed", phone=phone.phone_id, notification=welcome
+        )
         assert shown.token == token, f"{phone.phone_id} showed it on {shown.token}, not {token}"

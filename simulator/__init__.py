@@ -1,8 +1,8 @@
 """Composition: the simulation, its clock and timeline, scenarios, the pytest plugin and the CLI.
 
-The public API scenario scripts and tests use::
+The public API scenario scripts and tests use (scenarios import nothing else of pushsim)::
 
-    from simulator import Simulation, VirtualClock, Timeline
+    from simulator import Simulation, VirtualClock, Timeline, ApnsOptions, UserBehaviour
 
 Names are imported on first use, so that loading the pytest plugin (which lives in this package)
 does not start importing servers in every test run.
@@ -14,11 +14,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from devices.app_server import WebhookTemplate
+    from devices.behaviour import Delay, UserBehaviour
+    from fakeproviders.apns import ApnsOptions
     from simulator.clock import Clock, SystemClock, VirtualClock
     from simulator.simulation import DEFAULT_APP_ID, Simulation, SimulationError
     from simulator.timeline import Timeline
 
 _EXPORTS = {
+    "ApnsOptions": "fakeproviders.apns",
+    "UserBehaviour": "devices.behaviour",
+    "Delay": "devices.behaviour",
+    "WebhookTemplate": "devices.app_server",
     "Clock": "simulator.clock",
     "SystemClock": "simulator.clock",
     "VirtualClock": "simulator.clock",
@@ -30,12 +37,16 @@ _EXPORTS = {
 
 __all__ = [
     "DEFAULT_APP_ID",
+    "ApnsOptions",
     "Clock",
+    "Delay",
     "Simulation",
     "SimulationError",
     "SystemClock",
     "Timeline",
+    "UserBehaviour",
     "VirtualClock",
+    "WebhookTemplate",
 ]
 
 

@@ -2,7 +2,8 @@
 
 A scenario is a Python file with a docstring (its story, the first line its title) and
 ``async def scenario(sim)``, which drives a started :class:`~simulator.simulation.Simulation`
-and asserts what must have happened. It fails when it raises.
+and asserts what must have happened. It fails when it raises. An optional module-level
+``OPTIONS`` dict is passed to ``Simulation(...)`` (e.g. ``{"apns_options": ApnsOptions(...)}``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class ScenarioScript:
     path: Path
     title: str
     function: ScenarioFunction
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -77,14 +79,21 @@ def load_scenario(path: Path) -> ScenarioScript:
     function = getattr(module, "scenario", None)
     if not inspect.iscoroutinefunction(function):
         raise ScenarioError(f"{path}: defines no `async def scenario(sim)`")
-    return ScenarioScript(path=path, title=_title(module, path), function=function)
+    options = getattr(module, "OPTIONS", {})
+    if not isinstance(options, dict):
+        raise ScenarioError(f"{path}: OPTIONS must be a dict of Simulation arguments")
+    return ScenarioScript(path=path, title=_title(module, path), function=function, options=options)
 
 
 async def run_scenario(script: ScenarioScript, *, state_dir: Path | None = None) -> ScenarioResult:
     """Run one scenario in a fresh simulation; never raises for a failing scenario."""
     started = time.perf_counter()
     error: str | None = None
-    async with Simulation(state_dir=state_dir) as sim:
+    try:
+        simulation = Simulation(state_dir=state_dir, **script.options)
+    except TypeError as exc:
+        raise ScenarioError(f"{script.path}: bad OPTIONS: {exc}") from None
+    async with simulation as sim:
         virtual_start = sim.clock.now()
         try:
             await script.function(sim)

@@ -29,8 +29,9 @@ from devices.app_server import WebhookTemplate
 from devices.behaviour import Reaction, UserBehaviour
 from devices.events import NotificationDisplayed
 from devices.phone import AndroidPhone, IosPhone, Phone
-from fakeproviders.apns import FakeApns
+from fakeproviders.apns import ApnsOptions, FakeApns
 from fakeproviders.ca import LocalCA
+from fakeproviders.faults import Fault
 from fakeproviders.fcm import FakeFcm
 from fakeproviders.proxy import ConnectProxy, Route
 from sender import ApnsClient, FcmClient, SenderServer, SenderService, SqliteStore, create_app
@@ -103,6 +104,7 @@ class Simulation:
         project_id: str = "pushsim-demo",
         ports: Ports = Ports(),
         webhooks: Sequence[WebhookTemplate] = (),
+        apns_options: ApnsOptions | None = None,
     ) -> None:
         self.state_dir = Path(state_dir) if state_dir is not None else default_state_dir()
         self.clock = clock or VirtualClock()
@@ -111,6 +113,7 @@ class Simulation:
         self.project_id = project_id
         self.ports = ports
         self.webhooks = tuple(webhooks)
+        self.apns_options = apns_options
         self._reactions: set[asyncio.Task[None]] = set()
         self.api_key = secrets.token_urlsafe(24)
         self.app_key = secrets.token_urlsafe(24)
@@ -152,6 +155,7 @@ class Simulation:
             keys=[apns_credentials.key],
             topics=self.app_ids,
             emit=emit,
+            options=self.apns_options,
         )
         await self.apns.start(port=self.ports.apns)
         stack.push_async_callback(self.apns.stop)
@@ -265,10 +269,12 @@ class Simulation:
 
     # -- phones -------------------------------------------------------------------------------
 
-    def add_iphone(self, phone_id: str | None = None) -> IosPhone:
-        """A new iPhone, online, talking to the fake APNs."""
+    def add_iphone(self, phone_id: str | None = None, **settings: Any) -> IosPhone:
+        """A new iPhone, online, talking to the fake APNs. ``settings`` go to
+        :class:`devices.ios.IosPhone` (``background_budget``, ``token_rules``)."""
         phone = IosPhone(
             self._new_phone_id(phone_id, "iphone"),
+            **settings,
             push_service=self.apns.registry,
             clock=self.clock,
             emit=self.timeline.record,
@@ -277,11 +283,15 @@ class Simulation:
         self._phones[phone.phone_id] = phone
         return phone
 
-    def add_android(self, phone_id: str | None = None, *, api_level: int = 34) -> AndroidPhone:
-        """A new Android phone (API level 34 unless told), online, talking to the fake FCM."""
+    def add_android(
+        self, phone_id: str | None = None, *, api_level: int = 34, **settings: Any
+    ) -> AndroidPhone:
+        """A new Android phone (API level 34 unless told), online, talking to the fake FCM.
+        ``settings`` go to :class:`devices.android.AndroidPhone` (``token_rules``)."""
         phone = AndroidPhone(
             self._new_phone_id(phone_id, "android"),
             api_level=api_level,
+            **settings,
             push_service=self.fcm.registry,
             clock=self.clock,
             emit=self.timeline.record,
@@ -374,6 +384,22 @@ class Simulation:
     def expect_no(self, kind: str | type | None = None, **filters: Any) -> None:
         """AssertionError, showing the relevant timeline, if such an event has happened."""
         expect_no_event(self.timeline, kind, **filters)
+
+    def fault(self, provider: str, **fields: Any) -> Fault:
+        """Inject a fault into ``"apns"`` or ``"fcm"``: ``status``, ``reason``, ``retry_after``,
+        ``latency``, ``goaway``, ``times``, ``token``, ``topic``, ``starts_at``, ``ends_at``
+        (see :class:`fakeproviders.faults.Fault`). Returns it; ``clear_faults()`` removes all."""
+        fakes = {"apns": self.apns, "fcm": self.fcm}
+        if provider not in fakes:
+            raise SimulationError(f"no provider {provider!r}: use apns or fcm")
+        try:
+            return fakes[provider].faults.add(Fault(**fields))
+        except (TypeError, ValueError) as exc:
+            raise SimulationError(f"bad fault: {exc}") from None
+
+    def clear_faults(self) -> None:
+        self.apns.faults.clear()
+        self.fcm.faults.clear()
 
     def simulate_users(self, behaviour: UserBehaviour) -> Callable[[], None]:
         """Let simulated users react to every notification shown from now on: tap, dismiss or
