@@ -335,28 +335,37 @@ class Simulation:
 
     async def notify(
         self,
-        user_id: str,
+        user_id: str | None = None,
         *,
         title: str | None = None,
         body: str | None = None,
         kind: str = "alert",
         data: dict[str, str] | None = None,
+        **options: Any,
     ) -> str:
         """Ask the sender, over its HTTP API, to notify ``user_id``; returns the notification id.
 
-        Pending app reports (tokens) are delivered first, as they would have been long before a
-        real campaign.
+        ``options`` are the sender API's other fields: targets ``user_ids``, ``topic``,
+        ``segment``, ``everyone``; ``collapse_key``, ``ttl``, ``priority``, ``badge``, ``sound``,
+        ``thread_id``, ``category``. Pending app reports (tokens) are delivered first, as they
+        would have been long before a real campaign.
         """
         await self.settle()
-        request: dict[str, Any] = {"user_id": user_id, "kind": kind, "data": data or {}}
-        if title is not None:
-            request["title"] = title
-        if body is not None:
-            request["body"] = body
+        request: dict[str, Any] = {"kind": kind, "data": data or {}, **options}
+        for name, value in (("user_id", user_id), ("title", title), ("body", body)):
+            if value is not None:
+                request[name] = value
         response = await self.sender_api.post("/v1/notifications", json=request)
         if response.status_code != 202:
             raise SimulationError(f"the sender refused the notification: {response.text}")
         return str(response.json()["id"])
+
+    async def stats(self) -> dict[str, Any]:
+        """The sender's counters (``GET /v1/stats``): sent, accepted, failed, opened, open rate…"""
+        response = await self.sender_api.get("/v1/stats")
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
 
     async def notification(self, notification_id: str, *, timeout: float = 10.0) -> dict[str, Any]:
         """The sender's record of a notification, once it has been sent to every device."""

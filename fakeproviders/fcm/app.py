@@ -1,88 +1,153 @@
-"""The fake FCM's ASGI app: routes that hand bytes to :class:`FcmFrontEnd` and back.
+"""The fake FCM's ASGI app: a small router that hands bytes to the sans-IO front ends and back.
 
-Every answer, including the framework's own failures, is rendered the way Google's front end
-renders it: JSON ``google.rpc.Status`` for API errors, an HTML page for unknown paths; never
-FastAPI's ``{"detail": ...}``.
+Every answer, the fake's own failures included, is rendered the way Google's front end renders
+it: JSON ``google.rpc.Status`` for API errors, an HTML page for unknown paths. No framework sits
+in between, so the per-request cost stays close to the server's own (``pushsim bench fcm``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
-
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import HTMLResponse, Response
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl, unquote
 
 from fakeproviders.clock import Clock
 from fakeproviders.fcm import errors
-from fakeproviders.fcm.frontend import FcmFrontEnd, LoggedRequest, Reply, RequestLog
+from fakeproviders.fcm.frontend import FcmFrontEnd
+from fakeproviders.fcm.inspection import LoggedRequest, RequestLog
+from fakeproviders.fcm.reply import Reply
+from fakeproviders.fcm.topic_api import TopicManagement
 
 _log = logging.getLogger(__name__)
 
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+_Request = tuple[str, list[str], dict[str, str], str | None, bytes]
+"""(method, decoded path segments, query, authorization, body)."""
 
-def create_app(*, frontend: FcmFrontEnd, request_log: RequestLog, clock: Clock) -> FastAPI:
-    """An app serving ``frontend``; each request is recorded in ``request_log``."""
-    app = FastAPI(title="pushsim fake FCM", docs_url=None, redoc_url=None, openapi_url=None)
 
-    async def serve(request: Request, handle: Callable[[bytes], Reply]) -> Response:
-        raw = await request.body()
+class FcmApp:
+    """The ASGI application: ``await app(scope, receive, send)``."""
+
+    def __init__(
+        self,
+        *,
+        frontend: FcmFrontEnd,
+        topics: TopicManagement,
+        request_log: RequestLog,
+        clock: Clock,
+    ) -> None:
+        self.frontend = frontend
+        self.topics = topics
+        self.request_log = request_log
+        self._clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        raw = await _body(receive)
+        method = scope["method"]
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        path = raw_path.split(b"?", 1)[0].decode("latin-1")
+        # Segments are split before percent-decoding: a token may be sent URL-encoded (§4.2).
+        segments = [unquote(s) for s in path.split("/")[1:]]
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        authorization = None
+        for name, value in scope.get("headers", ()):
+            if name == b"authorization":
+                authorization = value.decode("latin-1")
+                break
         try:
-            reply = handle(raw)
+            kind, reply = self._route((method, segments, query, authorization, raw))
         except Exception:  # bad input must never crash the server or leak a traceback
-            _log.exception("fake FCM failed on %s %s", request.method, request.url.path)
-            reply = Reply.error(errors.internal_error())
-        request_log.append(
+            _log.exception("fake FCM failed on %s %s", method, path)
+            kind, reply = "error", Reply.error(errors.internal_error())
+        self.request_log.append(
             LoggedRequest(
-                at=clock.now(),
-                method=request.method,
-                path=request.url.path,
-                http_version=request.scope.get("http_version", ""),
-                status=reply.status,
-                request_body=raw,
-                response_body=reply.body,
+                at=self._clock.now(), method=method, path=path,
+                http_version=scope.get("http_version", ""), status=reply.status, kind=kind,
+                reason=reply.reason, token=reply.token, topic=reply.topic,
+                condition=reply.condition, push_id=reply.push_id, recipients=reply.recipients,
+                fault_id=reply.fault_id, request_body=raw.decode("utf-8", "replace"),
+                response_body=reply.body.decode("utf-8", "replace"),
             )
-        )
-        return Response(reply.body, reply.status, headers=dict(reply.headers))
+        )  # fmt: skip
+        if reply.delay > 0:
+            await asyncio.sleep(reply.delay)  # an injected latency: real seconds (faults.py)
+        headers = [(k.encode(), v.encode()) for k, v in reply.headers.items()]
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        await send({"type": "http.response.body", "body": reply.body})
 
-    async def token(request: Request) -> Response:
-        return await serve(request, frontend.token)
+    def _route(self, request: _Request) -> tuple[str, Reply]:
+        method, seg, query, auth, raw = request
+        n = len(seg)
+        if method == "POST":
+            if n == 4 and seg[:2] == ["v1", "projects"] and seg[3] == "messages:send":
+                return "send", self.frontend.send(seg[2], auth, raw)
+            if seg in (["token"], ["oauth2", "v4", "token"]):
+                # /token is what our service-account JSON names; Google's older path too (§8).
+                return "token", self.frontend.token(raw)
+            if n == 2 and seg[0] == "iid" and seg[1] in ("v1:batchAdd", "v1:batchRemove"):
+                operation = seg[1].removeprefix("v1:")
+                return f"iid.{operation}", self.topics.iid_batch(operation, auth, raw)
+            if n == 6 and seg[:2] == ["iid", "v1"] and seg[3:5] == ["rel", "topics"]:
+                return "iid.rel", self.topics.iid_rel(seg[2], seg[5], auth)
+        if method == "GET" and n == 3 and seg[:2] == ["iid", "info"]:
+            details = query.get("details") == "true"
+            return "iid.info", self.topics.iid_info(seg[2], details, auth)
+        if n >= 6 and seg[:2] == ["v1", "projects"] and seg[3] == "registrations":
+            routed = self._subscriptions(method, seg, query, auth, raw)
+            if routed is not None:
+                return routed
+        # Google's front end: an HTML 404 page for any path (or method) it does not serve,
+        # the retired legacy /fcm/send included (reference/fcm.md §1.1).
+        status, page = errors.not_found_html("/" + "/".join(seg))
+        return "unknown", Reply(status, page.encode(), {"content-type": "text/html; charset=UTF-8"})
 
-    async def send(project: str, request: Request) -> Response:
-        authorization = request.headers.get("authorization")
-        return await serve(request, lambda raw: frontend.send(project, authorization, raw))
+    def _subscriptions(
+        self, method: str, seg: list[str], query: dict[str, str], auth: str | None, raw: bytes
+    ) -> tuple[str, Reply] | None:
+        project, registration = seg[2], seg[4]
+        if seg[5] != "topicSubscriptions":
+            return None
+        if len(seg) == 6:
+            if method == "POST":
+                return "topics.create", self.topics.create(project, registration, query, auth, raw)
+            if method == "GET":
+                return "topics.list", self.topics.list(project, registration, query, auth)
+        elif len(seg) == 7:
+            if method == "DELETE":
+                reply = self.topics.delete(project, registration, seg[6], query, auth)
+                return "topics.delete", reply
+            if method == "GET":
+                return "topics.get", self.topics.get(project, registration, seg[6], auth)
+        return None
 
-    # The token endpoint answers at /token (what our service-account JSON names) and at Google's
-    # older path, for senders that hard-code it (reference/fcm.md §8).
-    app.add_api_route("/token", token, methods=["POST"], include_in_schema=False)
-    app.add_api_route("/oauth2/v4/token", token, methods=["POST"], include_in_schema=False)
-    app.add_api_route(
-        "/v1/projects/{project}/messages:send", send, methods=["POST"], include_in_schema=False
-    )
 
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code in (404, 405):
-            # Google's front end: an HTML 404 page for any path (or method) it does not serve,
-            # the retired legacy /fcm/send included (reference/fcm.md §1.1).
-            status, page = errors.not_found_html(request.url.path)
-            return HTMLResponse(page, status)
-        error = errors.status_body(exc.status_code, str(exc.detail), "UNKNOWN")
-        return Response(
-            errors.ErrorResponse(exc.status_code, error, "UNKNOWN").content(),
-            exc.status_code,
-            media_type=errors.CONTENT_TYPE,
-        )
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
 
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        reply = Reply.error(errors.bad_request("Invalid JSON payload received."))
-        return Response(reply.body, reply.status, headers=dict(reply.headers))
 
-    @app.exception_handler(Exception)
-    async def internal_error(request: Request, exc: Exception) -> Response:
-        reply = Reply.error(errors.internal_error())
-        return Response(reply.body, reply.status, headers=dict(reply.headers))
-
-    return app
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

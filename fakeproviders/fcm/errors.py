@@ -18,6 +18,8 @@ CONTENT_TYPE = "application/json; charset=UTF-8"
 FCM_ERROR_TYPE = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
 BAD_REQUEST_TYPE = "type.googleapis.com/google.rpc.BadRequest"
 ERROR_INFO_TYPE = "type.googleapis.com/google.rpc.ErrorInfo"
+APNS_ERROR_TYPE = "type.googleapis.com/google.firebase.fcm.v1.ApnsError"
+QUOTA_FAILURE_TYPE = "type.googleapis.com/google.rpc.QuotaFailure"
 
 _SEND_METHOD = "google.firebase.fcm.v1.FcmService.SendMessage"
 _SERVICE = "fcm.googleapis.com"
@@ -226,25 +228,92 @@ def insufficient_scopes() -> ErrorResponse:
     return ErrorResponse(403, body, "ACCESS_TOKEN_SCOPE_INSUFFICIENT")
 
 
-def project_permission_denied(project: str) -> ErrorResponse:
+def project_permission_denied(
+    project: str, permission: str = "cloudmessaging.messages.create"
+) -> ErrorResponse:
     """403 for a project the credentials cannot send to (reference/fcm.md §2.4, IAM denial).
 
     Google answers an unknown project and a project of someone else alike, with 403 (never
     404), so that project names cannot be probed [U details block].
     """
     message = (
-        "Permission 'cloudmessaging.messages.create' denied on resource "
+        f"Permission '{permission}' denied on resource "
         f"'//cloudresourcemanager.googleapis.com/projects/{project}' (or it may not exist)."
     )
     details = [
         _error_info(
             "IAM_PERMISSION_DENIED",
             "cloudresourcemanager.googleapis.com",
-            {"permission": "cloudmessaging.messages.create", "resource": f"projects/{project}"},
+            {"permission": permission, "resource": f"projects/{project}"},
         )
     ]
     body = status_body(403, message, "PERMISSION_DENIED", details)
     return ErrorResponse(403, body, "PERMISSION_DENIED")
+
+
+def apns_error_detail(status_code: int, reason: str) -> dict[str, Any]:
+    """reference/fcm.md §2.1: what APNs answered FCM, relayed as ``ApnsError``."""
+    return {"@type": APNS_ERROR_TYPE, "statusCode": status_code, "reason": reason}
+
+
+def third_party_auth_error(apns_reason: str = "InvalidProviderToken") -> ErrorResponse:
+    """reference/fcm.md §2.3: the project has no (valid) APNs key: 401, FcmError then ApnsError."""
+    return fcm_error(
+        FcmErrorCode.THIRD_PARTY_AUTH_ERROR,
+        extra_details=[apns_error_detail(403, apns_reason)],
+    )
+
+
+def quota_failure_detail(subject: str, description: str) -> dict[str, Any]:
+    """A ``google.rpc.QuotaFailure`` detail (reference/fcm.md §2.2; FCM's exact one is [U])."""
+    return {
+        "@type": QUOTA_FAILURE_TYPE,
+        "violations": [{"subject": subject, "description": description}],
+    }
+
+
+#: The errorCode an injected fault gets when it names only an HTTP status (reference §2.2).
+_CODE_FOR_STATUS = {code.http_status: code for code in FcmErrorCode if code.http_status != 500}
+_CODE_FOR_STATUS[500] = FcmErrorCode.INTERNAL
+#: google.rpc status names of HTTP statuses FCM does not map to an errorCode.
+_RPC_STATUS = {
+    400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+    409: "ALREADY_EXISTS", 429: "RESOURCE_EXHAUSTED", 499: "CANCELLED", 500: "INTERNAL",
+    501: "NOT_IMPLEMENTED", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
+}  # fmt: skip
+
+
+def injected(status: int, reason: str | None, retry_after: int | None = None) -> ErrorResponse:
+    """The answer to an injected fault, in Google's shape for its errorCode (reference §2.2).
+
+    ``reason`` is an FcmError ``errorCode`` (``QUOTA_EXCEEDED``…) or one of the 401 ErrorInfo
+    reasons (``ACCESS_TOKEN_EXPIRED``, ``CREDENTIALS_MISSING``); when None, the errorCode that
+    goes with ``status``. ``retry_after`` becomes an integer ``Retry-After`` header (§2.4).
+    """
+    headers = {"retry-after": str(int(retry_after))} if retry_after is not None else {}
+    if reason in ("ACCESS_TOKEN_EXPIRED", "CREDENTIALS_MISSING"):
+        base = unauthenticated("expired" if reason == "ACCESS_TOKEN_EXPIRED" else "missing")
+        return ErrorResponse(base.status, base.body, base.reason, {**base.headers, **headers})
+    if reason is None and status == 401:
+        base = unauthenticated("invalid")
+        return ErrorResponse(401, base.body, base.reason, {**base.headers, **headers})
+    code = FcmErrorCode.__members__.get(reason or "") or _CODE_FOR_STATUS.get(status)
+    if code is None:
+        rpc = _RPC_STATUS.get(status, "UNKNOWN")
+        details = [{"@type": FCM_ERROR_TYPE, "errorCode": reason}] if reason else []
+        body = status_body(status, f"Injected fault: {reason or status}", rpc, details)
+        return ErrorResponse(status, body, reason or rpc, headers)
+    extra: list[Mapping[str, Any]] = []
+    if code is FcmErrorCode.QUOTA_EXCEEDED:
+        extra.append(quota_failure_detail("messages", "Message rate quota exceeded."))
+    elif code is FcmErrorCode.THIRD_PARTY_AUTH_ERROR:
+        extra.append(apns_error_detail(403, "InvalidProviderToken"))
+    response = fcm_error(code, extra_details=extra, headers=headers)
+    if status != code.http_status:  # the fault's status wins over the errorCode's usual one
+        body = dict(response.body)
+        body["error"] = {**body["error"], "code": status}
+        response = ErrorResponse(status, body, response.reason, response.headers)
+    return response
 
 
 def internal_error() -> ErrorResponse:

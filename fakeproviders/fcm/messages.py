@@ -9,13 +9,28 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from fakeproviders.fcm import errors, schema
+from fakeproviders.fcm.conditions import (
+    MAX_CONDITION_TOPICS,
+    TOPIC_PATTERN,
+    Condition,
+    ConditionError,
+    parse_condition,
+)
 from fakeproviders.fcm.errors import ErrorResponse, FcmErrorCode, FieldViolation
 from fakeproviders.fcm.schema import Rejected
+
+__all__ = [
+    "MAX_CONDITION_TOPICS",
+    "SendRequest",
+    "condition_topics",
+    "parse_send_request",
+    "validate_send_request",
+]
 
 #: reference/fcm.md §1.3: payload limits, "includes both the keys and the values".
 MAX_MESSAGE_BYTES = 4096
@@ -23,14 +38,18 @@ MAX_TOPIC_MESSAGE_BYTES = 2048
 #: reference/fcm.md §0.7: android.ttl range, 28 days.
 MAX_TTL_SECONDS = 2_419_200
 DEFAULT_TTL_SECONDS = MAX_TTL_SECONDS
-MAX_CONDITION_TOPICS = 5
-_TOPIC = re.compile(r"[a-zA-Z0-9\-_.~%]{1,900}")
 _RESERVED_KEYS = frozenset({"from", "message_type"})
 _RESERVED_PREFIXES = ("google.", "gcm.notification.")
-_CONDITION_TOKEN = re.compile(
-    r"\s*(?:(?P<topic>'[^']*'|\"[^\"]*\")\s+in\s+topics\b|(?P<op>&&|\|\|)|(?P<paren>[()])"
-    r"|(?P<not>!))"
-)
+#: reference/fcm.md §1.3: analytics labels (SDK regex [C]; the server's own check [U]).
+_ANALYTICS_LABEL = re.compile(r"[a-zA-Z0-9\-_.~%]{1,50}")
+#: reference/fcm.md §1.3: notification colors are #rrggbb (SDK check [C], server [U]).
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+#: APNs header values FCM passes through (reference/apns.md §1.4) [U which ones FCM checks].
+_APNS_PRIORITIES = frozenset({"1", "5", "10"})
+_APNS_PUSH_TYPES = frozenset(
+    {"alert", "background", "voip", "complication", "fileprovider", "mdm", "liveactivity",
+     "location", "pushtotalk", "widgets", "controls"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +61,8 @@ class SendRequest:
     target_kind: str
     """``"token"``, ``"topic"``, ``"condition"`` or ``"fid"``."""
     target: str
+    condition: Condition | None = None
+    """The parsed condition of a ``condition`` send."""
 
     @property
     def android(self) -> Mapping[str, Any]:
@@ -87,20 +108,26 @@ class SendRequest:
         return "high" if has_notification else "normal"
 
 
-def parse_send_request(raw: bytes) -> SendRequest | ErrorResponse:
-    """Decode a request body and validate it."""
+def decode_body(raw: bytes) -> Any:
+    """The JSON of a request body (empty = ``{}``), or the ErrorResponse for non-JSON."""
     if not raw.strip():
-        body: Any = {}
-    else:
-        try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            return errors.invalid_json(raw)
-    return validate_send_request(body)
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return errors.invalid_json(raw)
 
 
-def validate_send_request(body: Any) -> SendRequest | ErrorResponse:
-    """Validate a decoded ``SendMessageRequest``."""
+def parse_send_request(raw: bytes, *, allow_not: bool = False) -> SendRequest | ErrorResponse:
+    """Decode a request body and validate it."""
+    body = decode_body(raw)
+    if isinstance(body, ErrorResponse):
+        return body
+    return validate_send_request(body, allow_not=allow_not)
+
+
+def validate_send_request(body: Any, *, allow_not: bool = False) -> SendRequest | ErrorResponse:
+    """Validate a decoded ``SendMessageRequest``; ``allow_not`` lets conditions use ``!``."""
     if not isinstance(body, dict):
         return errors.bad_request(
             'Invalid JSON payload received. Unknown name "": Root element must be a message.'
@@ -108,24 +135,30 @@ def validate_send_request(body: Any) -> SendRequest | ErrorResponse:
     try:
         request = schema.read(body, schema.SEND_REQUEST, "")
         message: dict[str, Any] = request.get("message", {})
-        target_kind, target = _target(message)
+        target_kind, target, condition = _target(message, allow_not)
         _check_data(message)
         _check_android(message)
+        _check_apns(message)
+        _check_webpush(message)
+        _check_analytics_labels(message)
         _check_size(message, target_kind)
     except Rejected as rejected:
         return rejected.response
-    return SendRequest(message, bool(request.get("validate_only", False)), target_kind, target)
+    return SendRequest(
+        message, bool(request.get("validate_only", False)), target_kind, target, condition
+    )
 
 
-def _target(message: Mapping[str, Any]) -> tuple[str, str]:
+def _target(message: Mapping[str, Any], allow_not: bool) -> tuple[str, str, Condition | None]:
     for kind in schema.TARGETS:
         if message.get(kind):
             value: str = message[kind]
+            condition = None
             if kind == "topic":
                 _check_topic(value)
             elif kind == "condition":
-                condition_topics(value)
-            return kind, value
+                condition = _parse_condition(value, allow_not)
+            return kind, value, condition
     # reference/fcm.md §1.3: BadRequest on "message" first, then FcmError.
     text = "Recipient of the message is not set."
     raise Rejected(
@@ -137,67 +170,23 @@ def _target(message: Mapping[str, Any]) -> tuple[str, str]:
 
 def _check_topic(topic: str) -> None:
     # reference/fcm.md §1.3: [a-zA-Z0-9-_.~%]{1,900}, no "/topics/" prefix [U exact text].
-    if _TOPIC.fullmatch(topic) is None:
+    if TOPIC_PATTERN.fullmatch(topic) is None:
         raise Rejected(_invalid_argument("message.topic", "Invalid topic name."))
 
 
+def _parse_condition(text: str, allow_not: bool) -> Condition:
+    try:
+        return parse_condition(text, allow_not=allow_not)
+    except ConditionError:
+        # Seen as a 400 with fieldViolation message.condition (reference/fcm.md §1.3) [S].
+        raise Rejected(
+            _invalid_argument("message.condition", "Invalid condition expression provided.")
+        ) from None
+
+
 def condition_topics(condition: str, *, allow_not: bool = False) -> list[str]:
-    """The topics a condition names, after checking its syntax (reference/fcm.md §1.3).
-
-    ``'A' in topics && ('B' in topics || 'C' in topics)``: ``&&``, ``||``, parentheses, at most
-    five topics; ``!`` only when ``allow_not`` (v1 rejected it in 2018 [S]).
-    """
-    tokens: list[tuple[str, str]] = []
-    pos = 0
-    text = condition.rstrip()
-    while pos < len(text):
-        match = _CONDITION_TOKEN.match(text, pos)
-        if match is None or match.end() == pos:
-            raise _bad_condition()
-        group = match.lastgroup or ""
-        tokens.append((group, match.group(group)))
-        pos = match.end()
-    topics: list[str] = []
-    if not _parse_expression(tokens, 0, topics, allow_not) == len(tokens):
-        raise _bad_condition()
-    if len(topics) > MAX_CONDITION_TOPICS or any(_TOPIC.fullmatch(t) is None for t in topics):
-        raise _bad_condition()
-    return topics
-
-
-def _parse_expression(
-    tokens: list[tuple[str, str]], i: int, topics: list[str], allow_not: bool
-) -> int:
-    """expr := term (op term)*; term := ['!'] (topic | '(' expr ')'). Returns the next index."""
-    i = _parse_term(tokens, i, topics, allow_not)
-    while i < len(tokens) and tokens[i][0] == "op":
-        i = _parse_term(tokens, i + 1, topics, allow_not)
-    return i
-
-
-def _parse_term(tokens: list[tuple[str, str]], i: int, topics: list[str], allow_not: bool) -> int:
-    if i < len(tokens) and tokens[i][0] == "not":
-        if not allow_not:
-            raise _bad_condition()
-        i += 1
-    if i >= len(tokens):
-        raise _bad_condition()
-    kind, value = tokens[i]
-    if kind == "topic":
-        topics.append(value[1:-1])
-        return i + 1
-    if kind == "paren" and value == "(":
-        i = _parse_expression(tokens, i + 1, topics, allow_not)
-        if i < len(tokens) and tokens[i] == ("paren", ")"):
-            return i + 1
-    raise _bad_condition()
-
-
-def _bad_condition() -> Rejected:
-    # Seen as a 400 with fieldViolation message.condition (reference/fcm.md §1.3) [S].
-    return Rejected(
-        _invalid_argument("message.condition", "Invalid condition expression provided.")
-    )
+    """The topics a condition names, after checking its syntax (see :mod:`.conditions`)."""
+    return list(_parse_condition(condition, allow_not).topics)
 
 
 def _check_data(message: Mapping[str, Any]) -> None:
@@ -212,7 +201,8 @@ def _check_data(message: Mapping[str, Any]) -> None:
 
 
 def _check_android(message: Mapping[str, Any]) -> None:
-    ttl = message.get("android", {}).get("ttl")
+    android = message.get("android", {})
+    ttl = android.get("ttl")
     if ttl is not None and not 0 <= _duration_seconds(ttl) <= MAX_TTL_SECONDS:
         # reference/fcm.md §0.7: 0..2,419,200 s, else INVALID_ARGUMENT [U exact text].
         raise Rejected(
@@ -221,6 +211,68 @@ def _check_android(message: Mapping[str, Any]) -> None:
                 f"TTL must be between 0 and {MAX_TTL_SECONDS} seconds: {ttl}",
             )
         )
+    notification = android.get("notification", {})
+    color = notification.get("color")
+    if color is not None and _COLOR.fullmatch(color) is None:
+        # reference/fcm.md §1.3: #rrggbb [U exact text].
+        raise Rejected(
+            _invalid_argument(
+                "message.android.notification.color",
+                f"Invalid color format: {color}. Expected #rrggbb.",
+            )
+        )
+    light = notification.get("light_settings", {}).get("color", {})
+    for channel, value in light.items():
+        if not 0.0 <= value <= 1.0:
+            # google.type.Color channels are fractions in [0, 1] (reference/fcm.md §1.2).
+            where = f"message.android.notification.light_settings.color.{channel}"
+            raise Rejected(_invalid_argument(where, f"Color value must be in [0, 1]: {value}"))
+
+
+def _check_apns(message: Mapping[str, Any]) -> None:
+    headers = message.get("apns", {}).get("headers", {})
+    lowered = {k.lower(): v for k, v in headers.items()}
+    problems: dict[str, Callable[[str], bool]] = {
+        "apns-priority": _APNS_PRIORITIES.__contains__,
+        "apns-expiration": str.isdigit,
+        "apns-push-type": _APNS_PUSH_TYPES.__contains__,
+        "apns-collapse-id": lambda v: len(v.encode()) <= 64,
+    }
+    for name, ok in problems.items():
+        value = lowered.get(name)
+        if value is not None and not ok(value):
+            # FCM relays these to APNs, whose rules they must meet (reference/fcm.md §1.2) [U].
+            raise Rejected(
+                _invalid_argument(f"message.apns.headers[{name}]", f"Invalid {name}: {value}")
+            )
+    payload = message.get("apns", {}).get("payload")
+    if payload is not None and "aps" in payload and not isinstance(payload["aps"], dict):
+        raise Rejected(_invalid_argument("message.apns.payload.aps", "aps must be an object"))
+
+
+def _check_webpush(message: Mapping[str, Any]) -> None:
+    link = message.get("webpush", {}).get("fcm_options", {}).get("link")
+    if link is not None and not link.startswith("https://"):
+        # reference/fcm.md §1.3: the link must be HTTPS (SDK check [C], server [U]).
+        raise Rejected(
+            _invalid_argument("message.webpush.fcm_options.link", "Link must be an HTTPS URL.")
+        )
+
+
+def _check_analytics_labels(message: Mapping[str, Any]) -> None:
+    blocks = (
+        ("message.fcm_options", message.get("fcm_options")),
+        ("message.android.fcm_options", message.get("android", {}).get("fcm_options")),
+        ("message.apns.fcm_options", message.get("apns", {}).get("fcm_options")),
+        ("message.webpush.fcm_options", message.get("webpush", {}).get("fcm_options")),
+    )
+    for where, block in blocks:
+        label = (block or {}).get("analytics_label")
+        if label is not None and _ANALYTICS_LABEL.fullmatch(label) is None:
+            # reference/fcm.md §1.3: [a-zA-Z0-9-_.~%]{1,50} [U exact text].
+            raise Rejected(
+                _invalid_argument(f"{where}.analytics_label", "Invalid analytics_label format.")
+            )
 
 
 def _check_size(message: Mapping[str, Any], target_kind: str) -> None:

@@ -22,12 +22,16 @@ from hypercorn.utils import wrap_app
 
 from fakeproviders.clock import Clock
 from fakeproviders.events import Emit, discard_event
-from fakeproviders.fcm.app import create_app
+from fakeproviders.faults import FaultInjector
+from fakeproviders.fcm.app import FcmApp
 from fakeproviders.fcm.errors import FakeFcmError
-from fakeproviders.fcm.frontend import FcmFrontEnd, RequestLog
+from fakeproviders.fcm.frontend import FcmFrontEnd
+from fakeproviders.fcm.inspection import RequestLog
 from fakeproviders.fcm.oauth import OAuthEndpoint
+from fakeproviders.fcm.options import FcmOptions
 from fakeproviders.fcm.registry import FcmRegistry
 from fakeproviders.fcm.service_account import ServiceAccount
+from fakeproviders.fcm.topic_api import TopicManagement
 
 _START_TIMEOUT = 5.0
 _STOP_GRACE = 0.25
@@ -66,6 +70,9 @@ class _TrackingSocket(socket.socket):
 
     def accept(self) -> tuple[socket.socket, Any]:
         conn, address = super().accept()
+        # asyncio sets TCP_NODELAY only on sockets whose proto is IPPROTO_TCP, which ours (proto
+        # 0) are not: without it, Nagle and delayed ACKs stall each small answer by ~40 ms.
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._accepted.add(conn)
         return conn, address
 
@@ -76,11 +83,13 @@ class _TrackingSocket(socket.socket):
 
 
 class FakeFcm:
-    """The fake FCM HTTP v1 API and its OAuth2 token endpoint, for one Firebase project.
+    """The fake FCM HTTP v1 API, its OAuth2 token endpoint and topic management, for one project.
 
     ``ssl_context`` is a server context whose ALPN offers ``h2`` and ``http/1.1``
     (``LocalCA.server_ssl_context()``); ``service_account`` is the account senders use, whose
-    JSON should name :attr:`token_uri`.
+    JSON should name :attr:`token_uri`. Attributes for tests and the control API:
+    ``registry`` (tokens, topics, phones), ``faults`` (a :class:`FaultInjector` consulted per
+    send before validation), ``request_log`` (every request with its decision), ``options``.
     """
 
     def __init__(
@@ -92,27 +101,57 @@ class FakeFcm:
         service_account: ServiceAccount,
         emit: Emit = discard_event,
         registry: FcmRegistry | None = None,
+        options: FcmOptions | None = None,
+        faults: FaultInjector | None = None,
     ) -> None:
         self.clock = clock
         self.project_id = project_id
         self.service_account = service_account
-        self.registry = registry if registry is not None else FcmRegistry(clock, emit, project_id)
+        self.options = options = options or FcmOptions()
+        self.registry = registry or FcmRegistry(
+            clock,
+            emit,
+            project_id,
+            uninstall_delay=options.uninstall_delay,
+            rotation_grace=options.rotation_grace,
+            apns_key_configured=options.apns_key_configured,
+        )
+        self.faults = faults if faults is not None else FaultInjector()
         self.oauth = OAuthEndpoint(clock, [service_account])
-        self.request_log = RequestLog()
+        self.request_log = RequestLog(options.request_log_size)
         self.frontend = FcmFrontEnd(
             clock=clock,
             oauth_endpoint=self.oauth,
             registry=self.registry,
             project_id=project_id,
             emit=emit,
+            faults=self.faults,
+            allow_not_in_conditions=options.allow_not_in_conditions,
+            project_number=options.project_number,
         )
-        self.app = create_app(frontend=self.frontend, request_log=self.request_log, clock=clock)
+        self.topic_api = TopicManagement(
+            clock=clock,
+            oauth_endpoint=self.oauth,
+            registry=self.registry,
+            project_id=project_id,
+            project_number=self.frontend.project_number,
+            owns=self.frontend.owns,
+        )
+        self.app = FcmApp(
+            frontend=self.frontend, topics=self.topic_api, request_log=self.request_log,
+            clock=clock,
+        )  # fmt: skip
         self._ssl_context = ssl_context
         self._host = "127.0.0.1"
         self._port: int | None = None
         self._shutdown: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._listener: _TrackingSocket | None = None
+
+    @property
+    def project_number(self) -> str:
+        """The numeric project id, accepted in URLs like the project id (§1.1)."""
+        return self.frontend.project_number
 
     @property
     def port(self) -> int:
@@ -154,6 +193,9 @@ class FakeFcm:
         config.errorlog = logging.getLogger("fakeproviders.fcm.hypercorn")
         config.include_server_header = False
         config.graceful_timeout = 5.0  # stop() cuts idle connections well before this
+        # hypercorn ends a connection after 1000 requests by default; Google's front ends keep
+        # HTTP/2 connections for far longer, and clients (httpx) fail the streams in flight.
+        config.keep_alive_max_requests = 2**31
         # hypercorn serves our own listening socket (it closes it on shutdown).
         sockets = Sockets(secure_sockets=[sock], insecure_sockets=[], quic_sockets=[])
 

@@ -19,6 +19,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "simulator.bench.apns",
         "fake APNs accepted notifications/s over TLS HTTP/2 vs a bare h2 server (target ≥ 0.6×)",
     ),
+    "fcm": (
+        "simulator.bench.fcm",
+        "fake FCM messages:send/s with OAuth + validation + delivery vs a bare ASGI app (≥ 0.6×)",
+    ),
     "phones": (
         "simulator.bench.phones",
         "100,000 idle phones (half iOS, half Android, real registries) ≤ 300 MB RSS; install time",

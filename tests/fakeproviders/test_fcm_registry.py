@@ -74,10 +74,14 @@ def send(registry: FcmRegistry, token: str, push_id: str, **headers: str) -> Del
 
 
 def test_registry_has_the_push_service_methods() -> None:
-    """FcmRegistry implements devices' PushService protocol structurally, same parameters."""
-    for name in ("register", "unregister", "connect", "disconnect"):
+    """FcmRegistry implements devices' PushService protocol: same positional parameters."""
+    for name in ("register", "unregister", "rotate", "connect", "disconnect"):
         theirs = list(inspect.signature(getattr(PushService, name)).parameters)
-        ours = list(inspect.signature(getattr(FcmRegistry, name)).parameters)
+        ours = [
+            p.name
+            for p in inspect.signature(getattr(FcmRegistry, name)).parameters.values()
+            if p.kind is not inspect.Parameter.KEYWORD_ONLY
+        ]
         assert ours == theirs, name
 
 

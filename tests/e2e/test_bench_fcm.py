@@ -1,0 +1,19 @@
+"""Smoke test of ``pushsim bench fcm`` (timings are never asserted)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from simulator.bench.fcm import run
+from simulator.bench.report import BenchOptions
+
+
+async def test_bench_fcm_quick_reports_both_rows(state_dir: Path) -> None:
+    """A quick run measures the fake and the bare baseline and accepts every message."""
+    report = await run(BenchOptions(quick=True, count=60, state_dir=state_dir))
+    fake, bare = report.rows
+    assert fake.label.startswith("fake FCM") and bare.label.startswith("baseline")
+    assert (fake.count, bare.count) == (60, 60)
+    assert len(fake.latencies) == 60
+    assert report.ratio is not None and report.ratio > 0
+    assert "bench fcm" in report.format()
