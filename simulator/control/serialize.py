@@ -12,9 +12,13 @@ from simulator.timeline import kind_of
 
 
 def event_json(event: Any, index: int | None = None) -> dict[str, Any]:
-    """``{"kind": "NotificationDisplayed", "at": 1.7e9, "index": 12, ...fields}``."""
+    """``{"type": "NotificationDisplayed", "at": 1.7e9, "index": 12, ...fields}``.
+
+    ``type`` is the event's kind (what ``?kind=`` filters on); it is not called ``kind`` because
+    some events have a field of that name (``NotificationRequested.kind``: alert or data).
+    """
     fields = {f.name: _plain(getattr(event, f.name)) for f in dataclasses.fields(event)}
-    body = {"kind": kind_of(event), **fields}
+    body = {"type": kind_of(event), **fields}
     if index is not None:
         body["index"] = index
     return body

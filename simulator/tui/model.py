@@ -121,7 +121,9 @@ class Dashboard:
                 shelf = self.suppressed.setdefault(
                     phone_id, deque(maxlen=self._suppressed_per_phone)
                 )
-                shelf.append(Suppressed(event.app_id, event.notification_id, event.reason, event.at))
+                shelf.append(
+                    Suppressed(event.app_id, event.notification_id, event.reason, event.at)
+                )
         if type(event).__module__.startswith("sender."):
             self._sender_changed = True
             flash = self.sender.add(event)

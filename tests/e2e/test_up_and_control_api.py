@@ -180,3 +180,38 @@ def test_time_starts_now(pushsim_up):
     now = httpx.get(endpoints["control"]["url"] + "/clock").json()["now"]
     assert abs(now - time.time()) < 60
     assert os.path.exists(endpoints["trust_bundle"])
+
+
+def test_faults_injected_through_the_api_reach_the_sender(pushsim_up):
+    """A fault posted to /faults answers the next matching send, then is used up."""
+    endpoints, _ = pushsim_up
+    control = httpx.Client(base_url=endpoints["control"]["url"], timeout=30)
+    sender = httpx.Client(
+        base_url=endpoints["sender"]["url"],
+        headers={"Authorization": f"Bearer {endpoints['sender']['api_key']}"},
+        timeout=30,
+    )
+    control.post("/phones", json={"platform": "ios", "phone_id": "faulty"})
+    control.post("/phones/faulty/apps", json={"app_id": APP, "user_id": "flo"})
+    fault = control.post(
+        "/faults",
+        json={"provider": "apns", "status": 500, "reason": "InternalServerError", "times": 1},
+    )
+    assert fault.status_code == 201, fault.text
+    assert [f["fault_id"] for f in control.get("/faults").json()] == [fault.json()["fault_id"]]
+    bad = control.post("/faults", json={"provider": "apns", "times": 0})
+    assert bad.status_code == 422
+
+    nid = sender.post("/v1/notifications", json={"user_id": "flo", "title": "x"}).json()["id"]
+    retried = control.get(
+        "/timeline/wait", params={"kind": "PushRetried", "notification": nid}
+    ).json()
+    assert (retried["type"], retried["status"], retried["reason"]) == (
+        "PushRetried",
+        500,
+        "InternalServerError",
+    )
+    control.get("/timeline/wait", params={"kind": "NotificationDisplayed", "notification": nid})
+    assert control.get("/faults").json() == []
+    logged = control.get("/providers/apns/requests").json()
+    assert any(entry.get("status") == 500 for entry in logged)

@@ -30,13 +30,26 @@ class FaultSwitch:
 
 #: The switches, in board order. Reasons and statuses: reference/apns.md §2.3, reference/fcm.md §0.
 SWITCHES = (
-    FaultSwitch("apns-410", "apns", "APNs 410 Unregistered", Fault(status=410, reason="Unregistered")),
-    FaultSwitch("apns-400", "apns", "APNs 400 BadDeviceToken", Fault(status=400, reason="BadDeviceToken")),
-    FaultSwitch("apns-429", "apns", "APNs 429 TooManyRequests", Fault(status=429, reason="TooManyRequests")),
-    FaultSwitch("apns-503", "apns", "APNs 503 ServiceUnavailable", Fault(status=503, reason="ServiceUnavailable")),
+    FaultSwitch(
+        "apns-410", "apns", "APNs 410 Unregistered", Fault(status=410, reason="Unregistered")
+    ),
+    FaultSwitch(
+        "apns-400", "apns", "APNs 400 BadDeviceToken", Fault(status=400, reason="BadDeviceToken")
+    ),
+    FaultSwitch(
+        "apns-429", "apns", "APNs 429 TooManyRequests", Fault(status=429, reason="TooManyRequests")
+    ),
+    FaultSwitch(
+        "apns-503",
+        "apns",
+        "APNs 503 ServiceUnavailable",
+        Fault(status=503, reason="ServiceUnavailable"),
+    ),
     FaultSwitch("apns-slow", "apns", "APNs answers 2 s late", Fault(latency=2.0)),
     FaultSwitch("fcm-404", "fcm", "FCM 404 UNREGISTERED", Fault(status=404, reason="UNREGISTERED")),
-    FaultSwitch("fcm-429", "fcm", "FCM 429 QUOTA_EXCEEDED", Fault(status=429, reason="QUOTA_EXCEEDED")),
+    FaultSwitch(
+        "fcm-429", "fcm", "FCM 429 QUOTA_EXCEEDED", Fault(status=429, reason="QUOTA_EXCEEDED")
+    ),
     FaultSwitch("fcm-503", "fcm", "FCM 503 UNAVAILABLE", Fault(status=503, reason="UNAVAILABLE")),
     FaultSwitch("fcm-slow", "fcm", "FCM answers 2 s late", Fault(latency=2.0)),
 )
@@ -56,7 +69,9 @@ class FaultsPane(Vertical):
         yield SelectionList[str](*((s.label, s.key) for s in SWITCHES), id="fault-switches")
         yield Static(id="other-faults")
 
-    def on_selection_list_selected_changed(self, message: SelectionList.SelectedChanged[str]) -> None:
+    def on_selection_list_selected_changed(
+        self, message: SelectionList.SelectedChanged[str]
+    ) -> None:
         message.stop()
         wanted = set(message.selection_list.selected)
         for switch in SWITCHES:
@@ -89,7 +104,10 @@ class FaultsPane(Vertical):
         for provider, injector in self.injectors.items():
             active = {f.fault_id for f in injector.active()}
             for switch in SWITCHES:
-                if switch.provider == provider and self.in_force.get(switch.key) not in (None, *active):
+                if switch.provider == provider and self.in_force.get(switch.key) not in (
+                    None,
+                    *active,
+                ):
                     del self.in_force[switch.key]
                     switches.deselect(switch.key)
         ours = set(self.in_force.values())

@@ -136,7 +136,9 @@ class PhoneCard(Widget, can_focus=True):
         phone = self.phone
         labels = self.dashboard.labels
         self.border_title = phone.phone_id
-        platform = "iOS" if phone.platform == "ios" else f"Android {getattr(phone, 'api_level', '')}"
+        platform = (
+            "iOS" if phone.platform == "ios" else f"Android {getattr(phone, 'api_level', '')}"
+        )
         self.border_subtitle = platform.strip()
         self.set_class(not phone.online, "-offline")
         width = max(10, self.content_size.width)
@@ -208,7 +210,9 @@ class PhoneCard(Widget, can_focus=True):
             head.append(" " * max(1, width - head.cell_len - len(when)) + when, style="dim")
             lines.append((head, row))
             if entry.body:
-                lines.append((Text(f"{indent}  {entry.body}", style="dim" if not is_selected else ""), row))
+                lines.append(
+                    (Text(f"{indent}  {entry.body}", style="dim" if not is_selected else ""), row)
+                )
         for hidden in reversed(self.dashboard.suppressed.get(self.phone.phone_id, ())):
             text = Text(
                 f"⊘ {labels.ident(hidden.notification_id)} {hidden.reason}", style="dim italic"

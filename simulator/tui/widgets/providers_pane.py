@@ -25,7 +25,9 @@ class ProviderRequest:
     what: str
 
 
-def latest_requests(apns_log: Iterable[Any], fcm_log: Iterable[Any], count: int) -> list[ProviderRequest]:
+def latest_requests(
+    apns_log: Iterable[Any], fcm_log: Iterable[Any], count: int
+) -> list[ProviderRequest]:
     """The ``count`` newest requests of both logs (``fakeproviders/apns/log.py``,
     ``fakeproviders/fcm/inspection.py``), newest first."""
     apns = [

@@ -70,7 +70,9 @@ class TimelinePane(Vertical):
     def set_phone_filter(self, phone_id: str | None) -> None:
         self.phone_filter = phone_id
         self.query_one("#phone-filter", Label).update(
-            f"phone: {phone_id}  [dim](l: all phones)[/]" if phone_id else "[dim]l: only the selected phone[/]"
+            f"phone: {phone_id}  [dim](l: all phones)[/]"
+            if phone_id
+            else "[dim]l: only the selected phone[/]"
         )
         self.post_message(self.FilterChanged())
 

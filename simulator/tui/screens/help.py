@@ -1,0 +1,75 @@
+"""The help screen: every key and action, and where the simulation listens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from simulator.tui.commands import ACTIONS
+
+#: Keys of the phone cards (see ``PhoneCard.BINDINGS``) and of Textual itself.
+OTHER_KEYS = (
+    ("tab / shift+tab, ← / →", "Select the next / previous phone (or click it)"),
+    ("↑ / ↓", "Select the newer / older notification on the phone (or click it)"),
+    ("[ / ]", "Select the previous / next app on the phone (or click it)"),
+    ("space", "Flip the highlighted switch on the faults switchboard"),
+    ("ctrl+p", "Command palette: every action by name"),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """All bindings, palette-only actions and, under ``pushsim up``, the endpoints."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("question_mark", "dismiss", "Close", show=False),
+        Binding("q", "dismiss", "Close", show=False),
+    ]
+
+    def __init__(self, endpoints: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self.endpoints = endpoints
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body") as body:
+            body.border_title = "pushsim · help (esc to close)"
+            yield Static(self._keys(), id="help-keys")
+            if self.endpoints:
+                yield Static(self._endpoints(), id="help-endpoints")
+
+    def _keys(self) -> Table:
+        table = Table(box=None, show_header=True, header_style="bold", expand=True)
+        table.add_column("key", style="bold yellow", no_wrap=True)
+        table.add_column("action", style="bold", no_wrap=True)
+        table.add_column("what it does")
+        for action in ACTIONS:
+            key = action.key_label or action.key or "palette"
+            table.add_row(key, action.title, action.help)
+        for key, what in OTHER_KEYS:
+            table.add_row(key, "", what)
+        return table
+
+    def _endpoints(self) -> Table:
+        table = Table(box=None, title="endpoints", title_style="bold", expand=True)
+        table.add_column("name", style="bold", no_wrap=True)
+        table.add_column("value")
+        for name, value in _flatten(self.endpoints or {}):
+            table.add_row(name, Text(str(value)))
+        return table
+
+
+def _flatten(values: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    flat: list[tuple[str, Any]] = []
+    for key, value in values.items():
+        if isinstance(value, dict):
+            flat += _flatten(value, f"{prefix}{key}.")
+        else:
+            flat.append((f"{prefix}{key}", value))
+    return flat
