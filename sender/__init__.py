@@ -9,6 +9,7 @@ from __future__ import annotations
 from .api import create_app
 from .apns_client import ApnsClient, ApnsResult
 from .clock import Clock, SystemClock
+from .config import ConfigError, SenderConfig, load_config
 from .errors import (
     InvalidInput,
     NotFound,
@@ -27,16 +28,25 @@ from .events import (
     TokenPruned,
 )
 from .fcm_client import FcmClient, FcmResult
-from .models import Delivery, Device, EngagementEvent, Notification, NotificationRequest
+from .models import (
+    Delivery,
+    Device,
+    EngagementEvent,
+    Notification,
+    NotificationRequest,
+    Segment,
+)
 from .policy import RetryPolicy
 from .server import SenderServer
 from .service import SenderService
+from .stats import Stats
 from .store import SqliteStore, Store
 
 __all__ = [
     "ApnsClient",
     "ApnsResult",
     "Clock",
+    "ConfigError",
     "Delivery",
     "Device",
     "EngagementEvent",
@@ -55,13 +65,17 @@ __all__ = [
     "PushRetried",
     "PushSent",
     "RetryPolicy",
+    "Segment",
+    "SenderConfig",
     "SenderError",
     "SenderEvent",
     "SenderServer",
     "SenderService",
     "SqliteStore",
+    "Stats",
     "Store",
     "SystemClock",
     "TokenPruned",
     "create_app",
+    "load_config",
 ]

@@ -32,9 +32,12 @@ from .api_schemas import (
     NotificationAccepted,
     NotificationIn,
     NotificationOut,
+    SegmentIn,
+    SegmentOut,
+    StatsOut,
 )
 from .errors import InvalidInput, NotFound
-from .models import Device, NotificationRequest
+from .models import Device, NotificationRequest, Segment
 from .service import SenderService
 
 log = logging.getLogger(__name__)
@@ -85,7 +88,7 @@ def create_app(service: SenderService, *, api_key: str, app_key: str) -> FastAPI
     async def register_device(body: DeviceIn, response: Response) -> DeviceOut:
         """Register (or re-register) a push token; 201 when new, 200 when already known."""
         device, created = service.register_device(
-            body.token, body.platform, body.app_id, body.user_id
+            body.token, body.platform, body.app_id, body.user_id, body.installation_id
         )
         response.status_code = 201 if created else 200
         return _device_out(device)
@@ -103,7 +106,9 @@ def create_app(service: SenderService, *, api_key: str, app_key: str) -> FastAPI
         dependencies=api_auth,
     )
     async def submit(body: NotificationIn) -> NotificationAccepted:
-        """Queue a notification to every active device of a user; persisted before answering."""
+        """Queue a notification to its target's active devices; persisted before answering.
+
+        The payload size is checked here, before queueing (422 ``payload``)."""
         return NotificationAccepted(id=service.submit(NotificationRequest(**body.model_dump())))
 
     @app.get(
@@ -129,6 +134,28 @@ def create_app(service: SenderService, *, api_key: str, app_key: str) -> FastAPI
                 for d in service.deliveries(notification_id)
             ],
         )
+
+    @app.get("/v1/devices/{token}", response_model=DeviceOut, dependencies=api_auth)
+    async def get_device(token: str) -> DeviceOut:
+        """A registered token and whether it is still used."""
+        return _device_out(service.get_device(token))
+
+    @app.put("/v1/segments/{name}", response_model=SegmentOut, dependencies=api_auth)
+    async def save_segment(name: str, body: SegmentIn) -> SegmentOut:
+        """Create or replace a saved audience, usable as a notification's ``segment``."""
+        segment = service.save_segment(Segment(name=name, **body.model_dump()))
+        return SegmentOut(**segment.to_json())
+
+    @app.get("/v1/segments/{name}", response_model=SegmentOut, dependencies=api_auth)
+    async def get_segment(name: str) -> SegmentOut:
+        """A saved segment."""
+        return SegmentOut(**service.get_segment(name).to_json())
+
+    @app.get("/v1/stats", response_model=StatsOut, dependencies=api_auth)
+    async def stats(notification_id: str | None = None) -> StatsOut:
+        """Requested, sent, accepted, failed by reason, retries, auth errors, tokens pruned,
+        engagement and open rate; for everything or for one ``notification_id``."""
+        return StatsOut(**service.stats(notification_id).to_json())
 
     @app.post("/v1/events", response_model=EventOut, status_code=202, dependencies=app_auth)
     async def record_event(body: EventIn) -> EventOut:

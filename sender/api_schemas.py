@@ -17,6 +17,10 @@ class DeviceIn(_Body):
     platform: Literal["ios", "android"]
     app_id: str = Field(description="iOS bundle id (the APNs topic) or Android package name.")
     user_id: str
+    installation_id: str | None = Field(
+        default=None,
+        description="The app install: a new token for the same install replaces the old one.",
+    )
 
 
 class DeviceOut(BaseModel):
@@ -26,10 +30,18 @@ class DeviceOut(BaseModel):
     user_id: str
     registered_at: float
     active: bool
+    installation_id: str | None = None
+    inactive_reason: str | None = None
 
 
 class NotificationIn(_Body):
-    user_id: str
+    """Exactly one target: ``user_id``, ``user_ids``, ``topic``, ``segment`` or ``everyone``."""
+
+    user_id: str | None = Field(default=None, description="Target: one user's devices.")
+    user_ids: list[str] | None = Field(default=None, description="Target: these users' devices.")
+    topic: str | None = Field(default=None, description="Target: an FCM topic (no /topics/).")
+    segment: str | None = Field(default=None, description="Target: a saved segment.")
+    everyone: bool = Field(default=False, description="Target: every active device.")
     kind: Literal["alert", "data"] = "alert"
     title: str | None = None
     body: str | None = None
@@ -37,6 +49,37 @@ class NotificationIn(_Body):
     collapse_key: str | None = None
     ttl: int | None = Field(default=None, description="Seconds a provider may keep the push.")
     priority: Literal["high", "normal"] | None = None
+    badge: int | None = Field(default=None, description="App icon badge (iOS; Android count).")
+    sound: str | None = Field(default=None, description='"default" or a sound file name.')
+    thread_id: str | None = Field(default=None, description="Groups notifications.")
+    category: str | None = Field(default=None, description="iOS category / Android click_action.")
+
+
+class SegmentIn(_Body):
+    """Active devices matching every criterion given; none = everyone."""
+
+    user_ids: list[str] | None = None
+    platform: Literal["ios", "android"] | None = None
+    app_id: str | None = None
+
+
+class SegmentOut(SegmentIn):
+    name: str
+
+
+class StatsOut(BaseModel):
+    requested: int
+    sent: int
+    accepted: int
+    failed: dict[str, int]
+    retries: int
+    auth_errors: int
+    received: int
+    opened: int
+    dismissed: int
+    open_rate: float
+    tokens_pruned: int | None = None
+    tokens_pruned_by_reason: dict[str, int] = Field(default_factory=dict)
 
 
 class NotificationAccepted(BaseModel):
@@ -51,6 +94,7 @@ class DeliveryOut(BaseModel):
     http_status: int
     reason: str | None
     at: float
+    attempts: int = 1
 
 
 class NotificationOut(BaseModel):

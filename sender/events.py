@@ -23,8 +23,11 @@ class NotificationRequested(SenderEvent):
 
     notification_id: str
     user_id: str
+    """The target user, or ``""`` for other targets (see ``target``)."""
     kind: str
     """``"alert"`` or ``"data"``."""
+    target: str = ""
+    """``user:<id>``, ``users:<count>``, ``segment:<name>``, ``topic:<name>`` or ``everyone``."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

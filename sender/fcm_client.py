@@ -1,8 +1,9 @@
 """An FCM HTTP v1 client: POST /v1/projects/<project>/messages:send with an OAuth2 bearer token.
 
-The access token comes from google-auth's service-account flow (reference/fcm.md §3), refreshed in
-a worker thread through ``requests`` (trusting the configured CA). Expiry is the provider's call:
-on 401 the token is refreshed and the message sent again, once (reference/fcm.md §2.4).
+The access token comes from google-auth's service-account flow (reference/fcm.md §3), from the
+file's ``token_uri``, refreshed in a worker thread through ``requests`` (trusting the configured
+CA). Expiry is the provider's call: on 401 the token is refreshed and the message sent again, once
+(reference/fcm.md §2.4). Messages go over HTTP/2 (``H2Pool``), at most ``max_concurrency`` at once.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import httpx
 import requests
 from google.auth.transport.requests import Request
 
-from ._http import retry_after
+from ._http import HttpxBackend, PoolBackend, parse_retry_after
 from .clock import Clock
 from .errors import ProviderAuthError, ProviderUnreachable
 from .google_credentials import load_credentials
@@ -53,6 +54,8 @@ class FcmClient:
         transport: httpx.AsyncBaseTransport | None = None,
         session: requests.Session | None = None,
         timeout: float = 10.0,
+        max_concurrency: int = 200,
+        max_connections: int = 2,
     ) -> None:
         """``url`` is e.g. ``https://fcm.googleapis.com``. ``transport`` (the FCM API) and
         ``session`` (the token endpoint) are test seams."""
@@ -69,19 +72,32 @@ class FcmClient:
         self._session = session or requests_session(ca_file)
         self._token_request = Request(session=self._session)
         self._refresh_lock = asyncio.Lock()
-        self._client = httpx.AsyncClient(
-            http2=True,
-            verify=client_context(ca_file) if transport is None else True,
-            transport=transport,
-            timeout=timeout,
-        )
+        self._timeout = timeout
+        self._slots = asyncio.Semaphore(max(1, max_concurrency))
+        self._path = f"/v1/projects/{project_id}/messages:send"
+        if transport is not None:
+            self._backend: HttpxBackend | PoolBackend = HttpxBackend(self.url, transport)
+        else:
+            context = client_context(ca_file, alpn=("h2",))
+            # One path for every message: let HPACK index it.
+            self._backend = PoolBackend(
+                self.url, context, max_connections=max_connections, index_path=True
+            )
 
     @property
     def send_url(self) -> str:
-        return f"{self.url}/v1/projects/{self.project_id}/messages:send"
+        return f"{self.url}{self._path}"
+
+    @property
+    def pool(self) -> Any:
+        """The HTTP/2 pool (``None`` with a test transport)."""
+        return getattr(self._backend, "pool", None)
 
     async def access_token(self, stale: str | None = None) -> str:
         """A usable access token; ``stale`` is one the provider refused, forcing a refresh."""
+        creds = self._credentials
+        if stale is None and creds.valid and isinstance(creds.token, str):
+            return creds.token  # the common case: no lock, no thread
         async with self._refresh_lock:
             creds = self._credentials
             if not creds.valid or (stale is not None and creds.token == stale):
@@ -99,34 +115,37 @@ class FcmClient:
     async def send(self, message: dict[str, Any]) -> FcmResult:
         """Send one ``Message`` resource (the body's ``message`` field, reference/fcm.md §1.2)."""
         body = json.dumps({"message": message}, separators=(",", ":"), ensure_ascii=False).encode()
-        token = await self.access_token()
-        response = await self._post(body, token)
-        if response.status_code == 401:
-            # The provider's clock decides expiry: refresh and try once more (§2.4).
-            response = await self._post(body, await self.access_token(stale=token))
-        return parse_response(response)
+        async with self._slots:
+            token = await self.access_token()
+            answer = await self._post(body, token)
+            if answer[0] == 401:
+                # The provider's clock decides expiry: refresh and try once more (§2.4).
+                answer = await self._post(body, await self.access_token(stale=token))
+        return parse_answer(*answer)
 
-    async def _post(self, body: bytes, token: str) -> httpx.Response:
-        headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
-        try:
-            return await self._client.post(self.send_url, headers=headers, content=body)
-        except httpx.HTTPError as exc:
-            raise ProviderUnreachable(f"FCM {self.url}: {exc!r}") from exc
+    async def _post(self, body: bytes, token: str) -> tuple[int, dict[str, str], bytes]:
+        headers = [("authorization", f"Bearer {token}"), ("content-type", "application/json")]
+        return await self._backend.post(self._path, headers, body, self._timeout)
 
     async def aclose(self) -> None:
         """Close the HTTP/2 connections (and the token session if this client made it)."""
-        await self._client.aclose()
+        await self._backend.aclose()
         if self._owns_session:
             self._session.close()
 
 
 def parse_response(response: httpx.Response) -> FcmResult:
+    """Turn an httpx response from FCM into an ``FcmResult``."""
+    return parse_answer(response.status_code, dict(response.headers), response.content)
+
+
+def parse_answer(status_code: int, headers: dict[str, str], content: bytes) -> FcmResult:
     """Turn FCM's answer into an ``FcmResult``; errors are google.rpc.Status (reference/fcm.md §2.1)."""
     try:
-        body = json.loads(response.content)
+        body = json.loads(content)
     except ValueError:
         body = None
-    if response.status_code == 200:
+    if status_code == 200:
         name = body.get("name") if isinstance(body, dict) else None
         return FcmResult(status=200, name=name if isinstance(name, str) else None)
     error = body.get("error") if isinstance(body, dict) else None
@@ -142,8 +161,8 @@ def parse_response(response: httpx.Response) -> FcmResult:
                 break
         error_code = error_code or status
     return FcmResult(
-        status=response.status_code,
+        status=status_code,
         error_code=error_code,
         message=message,
-        retry_after=retry_after(response),
+        retry_after=parse_retry_after(headers.get("retry-after")),
     )

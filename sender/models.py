@@ -16,6 +16,7 @@ PLATFORMS: tuple[str, ...] = ("ios", "android")
 KINDS: tuple[str, ...] = ("alert", "data")
 PRIORITIES: tuple[str, ...] = ("high", "normal")
 ENGAGEMENTS: tuple[str, ...] = ("received", "opened", "dismissed")
+TARGETS: tuple[str, ...] = ("user_id", "user_ids", "topic", "segment", "everyone")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -30,6 +31,23 @@ class Device:
     registered_at: float
     """When the app last handed this token over; guards the APNs 410 rule (reference/apns.md §2.4)."""
     active: bool = True
+    installation_id: str | None = None
+    """The app install the token belongs to: a new token for it replaces the old one."""
+    inactive_reason: str | None = None
+    """Why the token stopped being used (a provider's reason, "unregistered", "replaced")."""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Segment:
+    """A saved audience: active devices matching every criterion given."""
+
+    name: str
+    user_ids: list[str] | None = None
+    platform: Platform | None = None
+    app_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -37,9 +55,14 @@ class Device:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class NotificationRequest:
-    """What a caller asks the sender to push to one user's devices."""
+    """What a caller asks the sender to push, and to whom: exactly one target among ``user_id``,
+    ``user_ids``, ``topic`` (an FCM topic), ``segment`` (a saved one) and ``everyone``."""
 
-    user_id: str
+    user_id: str | None = None
+    user_ids: list[str] | None = None
+    topic: str | None = None
+    segment: str | None = None
+    everyone: bool = False
     kind: Kind = "alert"
     title: str | None = None
     body: str | None = None
@@ -49,6 +72,12 @@ class NotificationRequest:
     """Seconds the provider may keep the push for an offline device; ``0`` = now or never."""
     priority: Priority | None = None
     """``None`` picks the kind's default: high for alerts, normal for data."""
+    badge: int | None = None
+    sound: str | None = None
+    thread_id: str | None = None
+    """Groups notifications (APNs ``thread-id``, Android ``tag``)."""
+    category: str | None = None
+    """The iOS notification category (actions); Android ``click_action``."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -56,6 +85,21 @@ class NotificationRequest:
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> NotificationRequest:
         return cls(**raw)
+
+    @property
+    def targets(self) -> list[str]:
+        """The names of the target fields that are set (valid requests have exactly one)."""
+        return [
+            name
+            for name, value in (
+                ("user_id", self.user_id),
+                ("user_ids", self.user_ids),
+                ("topic", self.topic),
+                ("segment", self.segment),
+                ("everyone", self.everyone or None),
+            )
+            if value is not None
+        ]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -71,6 +115,8 @@ class Delivery:
     """``0`` when no HTTP answer was received."""
     reason: str | None
     at: float
+    attempts: int = 1
+    """How many times it was sent (retries included)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

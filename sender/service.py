@@ -1,20 +1,26 @@
 """The sender: registers devices, accepts notifications, and delivers them through APNs and FCM.
 
-``submit`` persists a request and queues it; worker tasks send it to every active token of the
-user, record each delivery, retry what is worth retrying and prune dead tokens. The decisions are
-in ``policy`` and the wire shapes in ``payloads``; this module only sequences them.
+``submit`` persists a request and queues it; worker tasks resolve its audience (a user, a list of
+users, a saved segment, everyone, or an FCM topic), send to every active token, record each
+outcome, retry what is worth retrying and prune dead tokens. The decisions are in ``policy``, the
+wire shapes in ``payloads``, batching of outcomes in ``recorder``; this module sequences them.
+
+After a crash the store still holds every accepted notification that was not done; ``start``
+resumes them and skips tokens that already have an outcome, so each push is sent at least once
+(the pushes in flight and the outcomes not yet written may be sent twice).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import uuid
 from dataclasses import dataclass
 
 from .apns_client import ApnsClient
 from .clock import Clock
-from .errors import NotFound, ProviderAuthError, ProviderUnreachable
+from .errors import InvalidInput, NotFound, ProviderAuthError, ProviderUnreachable
 from .events import (
     Emit,
     EngagementRecorded,
@@ -26,11 +32,20 @@ from .events import (
     discard_event,
 )
 from .fcm_client import FcmClient
-from .models import Delivery, Device, EngagementEvent, Notification, NotificationRequest
-from .payloads import apns_push, fcm_message
-from .policy import RetryPolicy, Verdict, judge_apns, judge_fcm
+from .models import (
+    Delivery,
+    Device,
+    EngagementEvent,
+    Notification,
+    NotificationRequest,
+    Segment,
+)
+from .payloads import apns_push, encode, fcm_message
+from .policy import AUTH_REASONS, RetryPolicy, Verdict, judge_apns, judge_fcm
+from .recorder import DeliveryRecorder
+from .stats import Stats
 from .store import Store
-from .validation import check_device, check_engagement, check_request
+from .validation import check_device, check_engagement, check_request, check_segment
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +72,22 @@ class SenderService:
         *,
         retry: RetryPolicy | None = None,
         workers: int = 32,
+        max_in_flight: int = 2000,
+        rng: random.Random | None = None,
+        recorder: DeliveryRecorder | None = None,
     ) -> None:
+        """``max_in_flight`` bounds the pushes being sent at once (and so the duplicates a crash
+        can cause); ``rng`` draws the retry jitter (seed it for reproducible runs)."""
         self.store = store
         self.apns = apns
         self.fcm = fcm
         self.clock = clock
         self._emit = emit
         self._retry = retry or RetryPolicy()
+        self._rng = rng or random.Random()
         self._worker_count = workers
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self.recorder = recorder or DeliveryRecorder(store)
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._queued: set[str] = set()
         self._workers: list[asyncio.Task[None]] = []
@@ -73,27 +96,44 @@ class SenderService:
     # -- devices ------------------------------------------------------------------------------
 
     def register_device(
-        self, token: str, platform: str, app_id: str, user_id: str
+        self,
+        token: str,
+        platform: str,
+        app_id: str,
+        user_id: str,
+        installation_id: str | None = None,
     ) -> tuple[Device, bool]:
         """Save a token an app handed over; returns the device and whether it was new.
 
         Re-registering a known token moves it to the given user and app, reactivates it and
-        resets its registration time.
+        resets its registration time. A new token for a known ``installation_id`` (same app)
+        replaces the installation's old token, which stops being used.
         """
-        check_device(token, platform, app_id, user_id)
+        check_device(token, platform, app_id, user_id, installation_id)
         device = Device(
             token=token,
             platform=platform,  # type: ignore[arg-type]  # checked above
             app_id=app_id,
             user_id=user_id,
             registered_at=self.clock.now(),
+            installation_id=installation_id,
         )
         created = self.store.upsert_device(device)
+        for old in self.store.replace_installation(device):
+            self._emit(
+                TokenPruned(
+                    at=device.registered_at,
+                    token=old.token,
+                    user_id=old.user_id,
+                    app_id=old.app_id,
+                    reason="replaced",
+                )
+            )
         return device, created
 
     def unregister_device(self, token: str) -> None:
         """Stop sending to ``token`` (raises ``NotFound`` for an unknown token)."""
-        if not self.store.deactivate_device(token):
+        if not self.store.deactivate_device(token, "unregistered"):
             raise NotFound("device", token)
 
     def get_device(self, token: str) -> Device:
@@ -102,11 +142,25 @@ class SenderService:
             raise NotFound("device", token)
         return device
 
+    def save_segment(self, segment: Segment) -> Segment:
+        """Create or replace a saved audience."""
+        check_segment(segment)
+        self.store.save_segment(segment)
+        return segment
+
+    def get_segment(self, name: str) -> Segment:
+        segment = self.store.get_segment(name)
+        if segment is None:
+            raise NotFound("segment", name)
+        return segment
+
     # -- notifications ------------------------------------------------------------------------
 
     def submit(self, request: NotificationRequest) -> str:
         """Validate, persist (committed) and queue a notification; returns its id."""
         check_request(request)
+        if request.segment is not None and self.store.get_segment(request.segment) is None:
+            raise InvalidInput("segment", f"no segment named {request.segment!r}")
         now = self.clock.now()
         notification_id = str(uuid.uuid4())
         self.store.add_notification(
@@ -114,7 +168,11 @@ class SenderService:
         )
         self._emit(
             NotificationRequested(
-                at=now, notification_id=notification_id, user_id=request.user_id, kind=request.kind
+                at=now,
+                notification_id=notification_id,
+                user_id=request.user_id or "",
+                kind=request.kind,
+                target=_target(request),
             )
         )
         self._enqueue(notification_id)
@@ -127,7 +185,17 @@ class SenderService:
         return notification
 
     def deliveries(self, notification_id: str) -> list[Delivery]:
+        self.recorder.flush()
         return self.store.deliveries(notification_id)
+
+    def stats(self, notification_id: str | None = None) -> Stats:
+        """Counters over every notification, or over one."""
+        if notification_id is not None:
+            self.get_notification(notification_id)
+        self.recorder.flush()
+        raw = self.store.stats(notification_id)
+        raw["auth_errors"] = sum(n for r, n in raw["failed"].items() if r in AUTH_REASONS)
+        return Stats(**raw)
 
     async def wait(self, notification_id: str, timeout: float) -> bool:
         """Wait up to ``timeout`` real seconds until the notification is done; True if it is."""
@@ -176,11 +244,13 @@ class SenderService:
         ]
 
     async def stop(self) -> None:
-        """Stop the workers; unfinished notifications stay in the store for the next start."""
+        """Stop the workers and save buffered outcomes; unfinished notifications stay queued
+        in the store for the next start."""
         workers, self._workers = self._workers, []
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+        self.recorder.flush()
 
     def _enqueue(self, notification_id: str) -> None:
         if notification_id not in self._queued:
@@ -198,6 +268,7 @@ class SenderService:
             except Exception:
                 # A bug must not leave the notification (and its waiters) hanging forever.
                 log.exception("sending notification %s failed", notification_id)
+                self.recorder.flush()
                 self.store.set_status(notification_id, "done")
                 self._finished(notification_id)
 
@@ -207,14 +278,32 @@ class SenderService:
             self._finished(notification_id)
             return
         self.store.set_status(notification_id, "sending")
+        request = notification.request
         # After a restart, tokens that already have an outcome are not sent to again.
-        done = {delivery.token for delivery in self.store.deliveries(notification_id)}
-        devices = self.store.active_devices(notification.request.user_id)
-        await asyncio.gather(
-            *(self._deliver(notification, d) for d in devices if d.token not in done)
-        )
+        done = self.store.delivered_tokens(notification_id)
+        if request.topic is not None:
+            if f"topic:{request.topic}" not in done:
+                await self._deliver_topic(notification, request.topic)
+        else:
+            devices = [d for d in self._audience(request) if d.token not in done]
+            await asyncio.gather(*(self._deliver(notification, d) for d in devices))
+        self.recorder.flush()
         self.store.set_status(notification_id, "done")
         self._finished(notification_id)
+
+    def _audience(self, request: NotificationRequest) -> list[Device]:
+        if request.user_id is not None:
+            return self.store.active_devices(request.user_id)
+        if request.user_ids is not None:
+            return self.store.find_devices(user_ids=request.user_ids)
+        if request.segment is not None:
+            segment = self.store.get_segment(request.segment)
+            if segment is None:
+                return []  # deleted since it was accepted: nobody to send to
+            return self.store.find_devices(
+                user_ids=segment.user_ids, platform=segment.platform, app_id=segment.app_id
+            )
+        return self.store.find_devices()
 
     def _finished(self, notification_id: str) -> None:
         event = self._done.pop(notification_id, None)
@@ -222,15 +311,18 @@ class SenderService:
             event.set()
 
     async def _deliver(self, notification: Notification, device: Device) -> None:
+        ttl = notification.request.ttl
+        deadline = None if ttl is None else notification.created_at + ttl
         attempt = 0
         while True:
             attempt += 1
-            result = await self._attempt(notification, device)
+            async with self._slots:
+                result = await self._attempt(notification, device)
             if result.verdict is not Verdict.RETRY:
                 break
-            delay = self._retry.delay(attempt, result.retry_after)
-            if delay is None:
-                break
+            delay = self._retry.delay(attempt, result.retry_after, self._rng.random())
+            if delay is None or (deadline is not None and self.clock.now() + delay > deadline):
+                break  # out of attempts, or the push would arrive after its TTL
             self._emit(
                 PushRetried(
                     at=self.clock.now(),
@@ -242,23 +334,27 @@ class SenderService:
                 )
             )
             await self.clock.sleep(delay)
-        self._record(notification, device, result)
+        self._record(notification, device, result, attempt)
 
     async def _attempt(self, notification: Notification, device: Device) -> _Attempt:
         try:
             if device.platform == "ios":
                 return await self._attempt_apns(notification, device)
             return await self._attempt_fcm(notification, device)
-        except ProviderUnreachable:
+        except ProviderUnreachable as exc:
+            log.warning("push to %s: %s", device.platform, exc)
             return _Attempt(Verdict.RETRY, 0, None, "ProviderUnreachable")
-        except ProviderAuthError:
-            return _Attempt(Verdict.FAILED, 0, None, "ProviderAuthError")
+        except ProviderAuthError as exc:
+            log.error("push to %s: credentials refused: %s", device.platform, exc)
+            return _Attempt(Verdict.AUTH, 0, None, "ProviderAuthError")
 
     async def _attempt_apns(self, notification: Notification, device: Device) -> _Attempt:
         if self.apns is None:
             return _Attempt(Verdict.FAILED, 0, None, "ApnsNotConfigured")
         push = apns_push(notification.id, notification.request, device, self.clock.now())
-        result = await self.apns.send(device.token, push.topic, push.headers, push.payload)
+        result = await self.apns.send_encoded(
+            device.token, push.topic, push.headers, encode(push.payload)
+        )
         registered_at = device.registered_at
         if result.status != 200:
             # Judge against the registration time now in the store: the app may have handed the
@@ -270,15 +366,53 @@ class SenderService:
     async def _attempt_fcm(self, notification: Notification, device: Device) -> _Attempt:
         if self.fcm is None:
             return _Attempt(Verdict.FAILED, 0, None, "FcmNotConfigured")
-        result = await self.fcm.send(fcm_message(notification.id, notification.request, device))
+        message = fcm_message(notification.id, notification.request, device, now=self.clock.now())
+        result = await self.fcm.send(message)
         verdict = judge_fcm(result.status, result.error_code)
         return _Attempt(verdict, result.status, result.name, result.error_code, result.retry_after)
 
-    def _record(self, notification: Notification, device: Device, result: _Attempt) -> None:
+    async def _deliver_topic(self, notification: Notification, topic: str) -> None:
+        # A topic is one FCM message; FCM fans it out (reference/fcm.md §1.2 target oneof).
+        device = Device(
+            token=f"topic:{topic}", platform="android", app_id="", user_id="", registered_at=0
+        )
+        if self.fcm is None:
+            self._record(
+                notification, device, _Attempt(Verdict.FAILED, 0, None, "FcmNotConfigured"), 1
+            )
+            return
+        request = notification.request
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                message = fcm_message(
+                    notification.id, request, None, topic=topic, now=self.clock.now()
+                )
+                answer = await self.fcm.send(message)
+                verdict = judge_fcm(answer.status, answer.error_code)
+                # A topic is not a token: nothing to prune.
+                verdict = Verdict.FAILED if verdict is Verdict.PRUNE else verdict
+                result = _Attempt(
+                    verdict, answer.status, answer.name, answer.error_code, answer.retry_after
+                )
+            except ProviderUnreachable:
+                result = _Attempt(Verdict.RETRY, 0, None, "ProviderUnreachable")
+            except ProviderAuthError:
+                result = _Attempt(Verdict.AUTH, 0, None, "ProviderAuthError")
+            delay = self._retry.delay(attempt, result.retry_after, self._rng.random())
+            if result.verdict is not Verdict.RETRY or delay is None:
+                break
+            await self.clock.sleep(delay)
+        self._record(notification, device, result, attempt)
+
+    def _record(
+        self, notification: Notification, device: Device, result: _Attempt, attempts: int
+    ) -> None:
         now = self.clock.now()
         accepted = result.verdict is Verdict.ACCEPTED
         reason = None if accepted else (result.reason or f"HTTP {result.status}")
-        self.store.add_delivery(
+        self.recorder.add(
             Delivery(
                 notification_id=notification.id,
                 token=device.token,
@@ -288,6 +422,7 @@ class SenderService:
                 http_status=result.status,
                 reason=reason,
                 at=now,
+                attempts=attempts,
             )
         )
         if accepted:
@@ -303,6 +438,14 @@ class SenderService:
                 )
             )
             return
+        if result.verdict is Verdict.AUTH:
+            # The sender's credentials are at fault: say so loudly, keep the token.
+            log.error(
+                "%s refused our credentials (%s %s); token kept",
+                "APNs" if device.platform == "ios" else "FCM",
+                result.status,
+                reason,
+            )
         self._emit(
             PushFailed(
                 at=now,
@@ -323,7 +466,7 @@ class SenderService:
         current = self.store.get_device(device.token)
         if current is None or not current.active or current.registered_at > device.registered_at:
             return  # already gone, or handed over again since this send started
-        self.store.deactivate_device(device.token)
+        self.store.deactivate_device(device.token, reason)
         self._emit(
             TokenPruned(
                 at=self.clock.now(),
@@ -334,3 +477,15 @@ class SenderService:
                 notification_id=notification.id,
             )
         )
+
+
+def _target(request: NotificationRequest) -> str:
+    if request.user_id is not None:
+        return f"user:{request.user_id}"
+    if request.user_ids is not None:
+        return f"users:{len(request.user_ids)}"
+    if request.segment is not None:
+        return f"segment:{request.segment}"
+    if request.topic is not None:
+        return f"topic:{request.topic}"
+    return "everyone"

@@ -10,11 +10,15 @@ import requests
 from requests.adapters import HTTPAdapter
 
 
-def client_context(ca_file: str | Path | None) -> ssl.SSLContext:
+def client_context(ca_file: str | Path | None, *, alpn: tuple[str, ...] = ()) -> ssl.SSLContext:
     """A verifying client context that trusts ``ca_file`` only, or the system roots when None."""
     if ca_file is None:
-        return ssl.create_default_context()
-    return ssl.create_default_context(cafile=str(ca_file))
+        context = ssl.create_default_context()
+    else:
+        context = ssl.create_default_context(cafile=str(ca_file))
+    if alpn:
+        context.set_alpn_protocols(list(alpn))
+    return context
 
 
 class _PinnedTrustAdapter(HTTPAdapter):

@@ -176,7 +176,8 @@ def apns_handler(script: Script) -> Handler:
 def fcm_handler(script: Script) -> Handler:
     def handle(request: httpx.Request) -> httpx.Response:
         script.requests.append(request)
-        token = json.loads(request.content)["message"]["token"]
+        message = json.loads(request.content)["message"]
+        token = message.get("token") or f"topic:{message.get('topic')}"
         name = f"projects/{PROJECT}/messages/{len(script.requests)}"
         return script.next_for(token, lambda: httpx.Response(200, json={"name": name}))
 
@@ -249,7 +250,12 @@ async def service(
     events: list[SenderEvent],
 ) -> AsyncIterator[SenderService]:
     service = SenderService(
-        store, apns, fcm, clock, events.append, retry=RetryPolicy(max_attempts=3, base_delay=1.0)
+        store,
+        apns,
+        fcm,
+        clock,
+        events.append,
+        retry=RetryPolicy(max_attempts=3, base_delay=1.0, jitter=0.0),
     )
     await service.start()
     yield service

@@ -37,7 +37,12 @@ async def test_register_device_new_then_known(client: httpx.AsyncClient) -> None
     """POST /v1/devices answers 201 with the device for a new token, 200 when known."""
     first = await client.post("/v1/devices", json=DEVICE, headers=APP)
     assert first.status_code == 201
-    assert first.json() | {"registered_at": 0} == DEVICE | {"active": True, "registered_at": 0}
+    assert first.json() | {"registered_at": 0} == DEVICE | {
+        "active": True,
+        "registered_at": 0,
+        "installation_id": None,
+        "inactive_reason": None,
+    }
     again = await client.post("/v1/devices", json=DEVICE | {"user_id": "u2"}, headers=APP)
     assert again.status_code == 200
     assert again.json()["user_id"] == "u2"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
+from pathlib import Path
 
 import httpx
 import jwt
@@ -11,9 +13,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from sender import ApnsClient
-from sender.errors import ProviderUnreachable
+from sender.apns_client import default_url
+from sender.errors import ProviderAuthError, ProviderUnreachable
 
-from .conftest import APNS_URL, ManualClock, Script, apns_error
+from .conftest import APNS_URL, ManualClock, Script, apns_error, apns_handler
 
 TOKEN = "ab" * 32
 
@@ -71,7 +74,7 @@ async def test_expired_provider_token_renews_and_retries_once(
 ) -> None:
     """On 403 ExpiredProviderToken the client signs a new token and sends the push again, once."""
     await apns.send(TOKEN, "com.example", {}, {"aps": {}})
-    clock.advance(60)
+    clock.advance(20 * 60)
     apns_script.answer(TOKEN, apns_error(403, "ExpiredProviderToken"), httpx.Response(200))
     result = await apns.send(TOKEN, "com.example", {}, {"aps": {}})
     assert result.status == 200
@@ -82,13 +85,87 @@ async def test_expired_provider_token_renews_and_retries_once(
 
 
 async def test_expired_provider_token_twice_is_returned(
-    apns: ApnsClient, apns_script: Script
+    apns: ApnsClient, apns_script: Script, clock: ManualClock
 ) -> None:
     """A second ExpiredProviderToken is handed back, not retried forever."""
+    apns.provider_token  # noqa: B018  (signs the first token)
+    clock.advance(20 * 60)
     apns_script.answer(TOKEN, apns_error(403, "ExpiredProviderToken"))
     result = await apns.send(TOKEN, "com.example", {}, {"aps": {}})
     assert (result.status, result.reason) == (403, "ExpiredProviderToken")
     assert len(apns_script.requests) == 2
+
+
+async def test_young_token_is_not_renewed_on_expired_provider_token(
+    apns: ApnsClient, apns_script: Script, clock: ManualClock
+) -> None:
+    """A token younger than 20 minutes is kept even when APNs calls it expired (no 429 churn)."""
+    first = apns.provider_token
+    clock.advance(19 * 60)
+    apns_script.answer(TOKEN, apns_error(403, "ExpiredProviderToken"))
+    result = await apns.send(TOKEN, "com.example", {}, {"aps": {}})
+    assert (result.status, result.reason) == (403, "ExpiredProviderToken")
+    assert len(apns_script.requests) == 1
+    assert apns.provider_token == first
+
+
+async def test_concurrent_expired_answers_renew_once(ec_pem: bytes, clock: ManualClock) -> None:
+    """Pushes refused together with the same expired token lead to one new token, not one each."""
+    first: list[str] = []
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0)  # let the other pushes reach the "server" with the same token
+        if request.headers["authorization"] == first[0]:
+            return apns_error(403, "ExpiredProviderToken")
+        return httpx.Response(200)
+
+    client = ApnsClient(
+        APNS_URL, "T", "K", ec_pem, None, clock, transport=httpx.MockTransport(handle)
+    )
+    first.append(f"bearer {client.provider_token}")
+    clock.advance(30 * 60)
+    try:
+        results = await asyncio.gather(
+            *(client.send(f"{i:02x}" * 32, "com.example", {}, {"aps": {}}) for i in range(5))
+        )
+    finally:
+        await client.aclose()
+    assert [r.status for r in results] == [200] * 5
+    assert client.tokens is not None and client.tokens.signed == 2
+
+
+async def test_certificate_auth_sends_no_authorization(
+    ec_pem: bytes, clock: ManualClock, apns_script: Script, tmp_path: Path
+) -> None:
+    """With a client certificate the client sends pushes without an authorization header."""
+    client = ApnsClient(
+        APNS_URL,
+        None,
+        None,
+        None,
+        None,
+        clock,
+        client_cert=tmp_path / "unused.pem",
+        transport=httpx.MockTransport(apns_handler(apns_script)),
+    )
+    try:
+        result = await client.send(TOKEN, "com.example", {}, {"aps": {}})
+    finally:
+        await client.aclose()
+    assert result.status == 200
+    assert "authorization" not in apns_script.requests[0].headers
+
+
+def test_token_auth_needs_a_key(clock: ManualClock) -> None:
+    """Token auth without team id, key id or key is refused at construction."""
+    with pytest.raises(ProviderAuthError):
+        ApnsClient(APNS_URL, "TEAM", None, None, None, clock)
+
+
+def test_default_urls_are_apples() -> None:
+    """Sandbox and production map to Apple's documented hosts (reference/apns.md §1.1)."""
+    assert default_url("sandbox") == "https://api.sandbox.push.apple.com"
+    assert default_url("production") == "https://api.push.apple.com"
 
 
 async def test_error_body_is_parsed(apns: ApnsClient, apns_script: Script) -> None:

@@ -56,6 +56,10 @@ def test_fcm_alert() -> None:
         "notification": {"title": "T", "body": "B"},
         "data": {"k": "v", "notification_id": "n1"},
         "android": {"priority": "high"},
+        "apns": {
+            "headers": {"apns-push-type": "alert", "apns-priority": "10"},
+            "payload": {"aps": {"alert": {"title": "T", "body": "B"}}},
+        },
     }
 
 
@@ -68,4 +72,55 @@ def test_fcm_data() -> None:
         "token": "t:APA",
         "data": {"k": "v", "notification_id": "n1"},
         "android": {"priority": "normal", "collapse_key": "c", "ttl": "30s"},
+        "apns": {
+            "headers": {
+                "apns-push-type": "background",
+                "apns-priority": "5",
+                "apns-collapse-id": "c",
+                "apns-expiration": "30",
+            },
+            "payload": {"aps": {"content-available": 1}},
+        },
     }
+
+
+def test_apns_alert_extras() -> None:
+    """badge, sound, thread_id and category go into aps as badge, sound, thread-id, category."""
+    request = NotificationRequest(
+        user_id="u", title="T", badge=3, sound="default", thread_id="chat-1", category="REPLY"
+    )
+    assert apns_push("n1", request, IOS, NOW).payload["aps"] == {
+        "alert": {"title": "T"},
+        "badge": 3,
+        "sound": "default",
+        "thread-id": "chat-1",
+        "category": "REPLY",
+    }
+
+
+def test_apns_data_ignores_alert_extras() -> None:
+    """A background push keeps aps to content-available even when badge or sound are given."""
+    request = NotificationRequest(user_id="u", kind="data", badge=3, sound="default")
+    assert apns_push("n1", request, IOS, NOW).payload["aps"] == {"content-available": 1}
+
+
+def test_fcm_alert_extras_go_to_android_notification() -> None:
+    """sound, thread_id, category and badge map to android.notification sound/tag/click_action/count."""
+    request = NotificationRequest(
+        user_id="u", title="T", badge=2, sound="ding", thread_id="chat", category="OPEN"
+    )
+    android = fcm_message("n1", request, ANDROID)["android"]
+    assert android["notification"] == {
+        "sound": "ding",
+        "tag": "chat",
+        "click_action": "OPEN",
+        "notification_count": 2,
+    }
+
+
+def test_fcm_topic_message_targets_the_topic() -> None:
+    """A topic notification is one FCM message with ``topic`` and no token."""
+    request = NotificationRequest(topic="news", title="T")
+    message = fcm_message("n1", request, None, topic="news")
+    assert message["topic"] == "news"
+    assert "token" not in message

@@ -18,16 +18,16 @@ REGISTERED = 1_000.0
         (400, "BadDeviceToken", Verdict.PRUNE),
         (400, "DeviceTokenNotForTopic", Verdict.PRUNE),
         (400, "BadTopic", Verdict.FAILED),
-        (403, "InvalidProviderToken", Verdict.FAILED),
+        (403, "InvalidProviderToken", Verdict.AUTH),
         (413, "PayloadTooLarge", Verdict.FAILED),
         (429, "TooManyRequests", Verdict.RETRY),
-        (429, "TooManyProviderTokenUpdates", Verdict.FAILED),
+        (429, "TooManyProviderTokenUpdates", Verdict.AUTH),
         (500, "InternalServerError", Verdict.RETRY),
         (503, "Shutdown", Verdict.RETRY),
     ],
 )
 def test_apns_verdicts(status: int, reason: str | None, verdict: Verdict) -> None:
-    """Each APNs answer maps to accept, prune, retry or fail (reference/apns.md §2.4)."""
+    """Each APNs answer maps to accept, prune, retry, auth or fail (reference/apns.md §2.4)."""
     assert judge_apns(status, reason, None, REGISTERED) is verdict
 
 
@@ -43,15 +43,15 @@ def test_apns_410_before_registration_does_not_prune() -> None:
         (200, None, Verdict.ACCEPTED),
         (404, "UNREGISTERED", Verdict.PRUNE),
         (400, "INVALID_ARGUMENT", Verdict.FAILED),
-        (403, "SENDER_ID_MISMATCH", Verdict.FAILED),
+        (403, "SENDER_ID_MISMATCH", Verdict.AUTH),
         (429, "QUOTA_EXCEEDED", Verdict.RETRY),
         (503, "UNAVAILABLE", Verdict.RETRY),
         (500, "INTERNAL", Verdict.RETRY),
-        (401, "THIRD_PARTY_AUTH_ERROR", Verdict.FAILED),
+        (401, "THIRD_PARTY_AUTH_ERROR", Verdict.AUTH),
     ],
 )
 def test_fcm_verdicts(status: int, code: str | None, verdict: Verdict) -> None:
-    """Each FCM errorCode maps to accept, prune, retry or fail (reference/fcm.md §2.2)."""
+    """Each FCM errorCode maps to accept, prune, retry, auth or fail (reference/fcm.md §2.2)."""
     assert judge_fcm(status, code) is verdict
 
 

@@ -1,0 +1,196 @@
+"""``pushsim-sender`` (or ``python -m sender``): run the sender as a service.
+
+It serves the sender API with uvicorn, sends through Apple and Google (or wherever the
+configuration points), and stops cleanly on SIGTERM or SIGINT: no new requests, buffered outcomes
+written, connections closed. Unfinished notifications stay in the database for the next start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .api import create_app
+from .apns_client import ApnsClient, default_url
+from .clock import SystemClock
+from .config import ENVIRONMENT_VARIABLES, ConfigError, SenderConfig, load_config
+from .errors import SenderError
+from .fcm_client import FcmClient
+from .policy import RetryPolicy
+from .server import SenderServer
+from .service import SenderService
+from .store import SqliteStore
+
+log = logging.getLogger("sender")
+
+_EPILOG = f"""\
+Configuration comes from --config FILE.toml (sections [sender], [apns], [fcm], [retry]), then
+from these environment variables, which win over the file:
+
+  {chr(10).join("  " + v for v in ENVIRONMENT_VARIABLES).strip()}
+
+Defaults talk to the real services: APNs sandbox (APNS_ENVIRONMENT=production for production)
+and https://fcm.googleapis.com. `pushsim env` prints the variables that point at pushsim's fakes.
+See sender/config.py for every setting. Once serving, the sender prints one line:
+"pushsim-sender listening on http://HOST:PORT".
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pushsim-sender",
+        description="Run the pushsim sender: an app server that stores device tokens and sends "
+        "notifications through APNs and FCM, durably (SQLite), with retries and token pruning.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config", metavar="FILE.toml", help="a TOML configuration file")
+    parser.add_argument("--host", help="listen address (overrides the configuration)")
+    parser.add_argument("--port", type=int, help="listen port; 0 picks a free one")
+    parser.add_argument("--database", metavar="PATH", help="the SQLite database file")
+    parser.add_argument(
+        "--check", action="store_true", help="check the configuration, print it, and exit"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, load the configuration, serve until SIGTERM/SIGINT; the exit status."""
+    args = _parser().parse_args(argv)
+    environ = dict(os.environ)
+    for option, variable in (
+        ("host", "PUSHSIM_SENDER_HOST"),
+        ("port", "PUSHSIM_SENDER_PORT"),
+        ("database", "PUSHSIM_SENDER_DATABASE"),
+    ):
+        if getattr(args, option) is not None:
+            environ[variable] = str(getattr(args, option))
+    try:
+        config = load_config(args.config, environ)
+    except ConfigError as exc:
+        print(f"pushsim-sender: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.check:
+        print(_describe(config))
+        return 0
+    try:
+        asyncio.run(serve(config))
+    except SenderError as exc:
+        print(f"pushsim-sender: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def serve(config: SenderConfig, *, ready: asyncio.Event | None = None) -> None:
+    """Run the sender for ``config`` until SIGTERM or SIGINT (or until cancelled)."""
+    clock = SystemClock()
+    store = SqliteStore(config.database)
+    apns = _apns_client(config, clock)
+    fcm = _fcm_client(config, clock)
+    retry = RetryPolicy(
+        max_attempts=config.retry.max_attempts,
+        base_delay=config.retry.base_delay,
+        max_delay=config.retry.max_delay,
+        jitter=config.retry.jitter,
+    )
+    service = SenderService(
+        store, apns, fcm, clock, retry=retry, max_in_flight=config.max_in_flight
+    )
+    server = SenderServer(
+        create_app(service, api_key=config.api_key, app_key=config.app_key),
+        host=config.host,
+        port=config.port,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await server.start()
+        print(f"pushsim-sender listening on {server.url}", flush=True)
+        log.info(
+            "APNs: %s; FCM: %s; database %s",
+            apns.url if apns else "off",
+            fcm.send_url if fcm else "off",
+            config.database,
+        )
+        if ready is not None:
+            ready.set()
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        await server.stop()
+        await service.stop()
+        for client in (apns, fcm):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.aclose()
+        store.close()
+
+
+def _apns_client(config: SenderConfig, clock: SystemClock) -> ApnsClient | None:
+    apns = config.apns
+    if not apns.enabled:
+        log.warning("APNs is not configured: iOS pushes will fail")
+        return None
+    key_pem = None
+    if apns.key_path and not apns.cert_path:
+        try:
+            key_pem = Path(apns.key_path).read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the APNs key {apns.key_path}: {exc}") from exc
+    return ApnsClient(
+        apns.url or default_url("production" if apns.environment == "production" else "sandbox"),
+        apns.team_id,
+        apns.key_id,
+        key_pem,
+        apns.ca_file or config.ca_file,
+        clock,
+        client_cert=apns.cert_path,
+        client_key=apns.cert_key_path,
+        max_connections=apns.max_connections,
+    )
+
+
+def _fcm_client(config: SenderConfig, clock: SystemClock) -> FcmClient | None:
+    fcm = config.fcm
+    if not fcm.enabled:
+        log.warning("FCM is not configured: Android pushes will fail")
+        return None
+    assert fcm.service_account_path is not None
+    return FcmClient(
+        fcm.url,
+        fcm.service_account_path,
+        fcm.ca_file or config.ca_file,
+        clock,
+        max_concurrency=fcm.max_concurrency,
+    )
+
+
+def _describe(config: SenderConfig) -> str:
+    apns, fcm = config.apns, config.fcm
+    lines = [
+        f"listen    http://{config.host}:{config.port}",
+        f"database  {config.database}",
+        f"apns      {'on' if apns.enabled else 'off'} {apns.url or default_url('production' if apns.environment == 'production' else 'sandbox')}"
+        f" ({'certificate' if apns.cert_path else 'token'} auth)",
+        f"fcm       {'on' if fcm.enabled else 'off'} {fcm.url}",
+        f"retry     {config.retry}",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
