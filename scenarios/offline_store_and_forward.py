@@ -20,12 +20,17 @@ async def scenario(sim: Simulation) -> None:
         phone.background(DEFAULT_APP_ID)
         phone.go_offline()
 
-    scores = [await sim.notify("jo", title=f"Score {n}-0", collapse_key="score") for n in (1, 2, 3)]
-    news = await sim.notify("jo", title="Breaking news")
-    flash = await sim.notify("jo", title="Flash deal: 5 minutes left", ttl=0)
-    for notification_id in [*scores, news, flash]:
-        outcome = await sim.notification(notification_id)
+    sent = []
+    # One at a time: neither provider promises to keep the order of concurrent sends.
+    for title, options in [
+        *((f"Score {n}-0", {"collapse_key": "score"}) for n in (1, 2, 3)),
+        ("Breaking news", {}),
+        ("Flash deal: 5 minutes left", {"ttl": 0}),
+    ]:
+        sent.append(await sim.notify("jo", title=title, **options))
+        outcome = await sim.notification(sent[-1])
         assert {d["http_status"] for d in outcome["deliveries"]} == {200}, outcome
+    flash = sent[-1]
 
     await sim.expect("NotificationDiscarded", notification=flash, phone=iphone.phone_id)
     await sim.expect("NotificationDiscarded", notification=flash, phone=android.phone_id)

@@ -35,11 +35,16 @@ class DeviceOut(BaseModel):
 
 
 class NotificationIn(_Body):
-    """Exactly one target: ``user_id``, ``user_ids``, ``topic``, ``segment`` or ``everyone``."""
+    """Exactly one target: ``user_id``, ``user_ids``, ``topic``, ``condition``, ``segment`` or
+    ``everyone``."""
 
     user_id: str | None = Field(default=None, description="Target: one user's devices.")
     user_ids: list[str] | None = Field(default=None, description="Target: these users' devices.")
     topic: str | None = Field(default=None, description="Target: an FCM topic (no /topics/).")
+    condition: str | None = Field(
+        default=None,
+        description="Target: an FCM condition, e.g. \"'news' in topics && 'sport' in topics\".",
+    )
     segment: str | None = Field(default=None, description="Target: a saved segment.")
     everyone: bool = Field(default=False, description="Target: every active device.")
     kind: Literal["alert", "data"] = "alert"

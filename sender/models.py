@@ -16,7 +16,7 @@ PLATFORMS: tuple[str, ...] = ("ios", "android")
 KINDS: tuple[str, ...] = ("alert", "data")
 PRIORITIES: tuple[str, ...] = ("high", "normal")
 ENGAGEMENTS: tuple[str, ...] = ("received", "opened", "dismissed")
-TARGETS: tuple[str, ...] = ("user_id", "user_ids", "topic", "segment", "everyone")
+TARGETS: tuple[str, ...] = ("user_id", "user_ids", "topic", "condition", "segment", "everyone")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -56,11 +56,13 @@ class Segment:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class NotificationRequest:
     """What a caller asks the sender to push, and to whom: exactly one target among ``user_id``,
-    ``user_ids``, ``topic`` (an FCM topic), ``segment`` (a saved one) and ``everyone``."""
+    ``user_ids``, ``topic`` (an FCM topic), ``condition`` (an FCM topic condition such as
+    ``'news' in topics && 'sport' in topics``), ``segment`` (a saved one) and ``everyone``."""
 
     user_id: str | None = None
     user_ids: list[str] | None = None
     topic: str | None = None
+    condition: str | None = None
     segment: str | None = None
     everyone: bool = False
     kind: Kind = "alert"
@@ -95,6 +97,7 @@ class NotificationRequest:
                 ("user_id", self.user_id),
                 ("user_ids", self.user_ids),
                 ("topic", self.topic),
+                ("condition", self.condition),
                 ("segment", self.segment),
                 ("everyone", self.everyone or None),
             )

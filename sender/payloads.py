@@ -91,9 +91,10 @@ def fcm_message(
     device: Device | None,
     *,
     topic: str | None = None,
+    condition: str | None = None,
     now: float = 0.0,
 ) -> dict[str, Any]:
-    """Build the FCM v1 ``Message`` for ``device`` (or ``topic``), reference/fcm.md §1.2.
+    """Build the FCM v1 ``Message`` for ``device`` (or ``topic``, or ``condition``), reference/fcm.md §1.2.
 
     It carries an ``android`` block and an ``apns`` block, so the same message suits an app that
     reaches iOS through FCM too (a topic may have both).
@@ -105,7 +106,13 @@ def fcm_message(
     if request.ttl is not None:
         # android.ttl is a google.protobuf.Duration string (reference/fcm.md §1.2).
         android["ttl"] = f"{request.ttl}s"
-    message: dict[str, Any] = {"token": device.token} if device is not None else {"topic": topic}
+    message: dict[str, Any] = (
+        {"token": device.token}
+        if device is not None
+        else {"condition": condition}
+        if condition is not None
+        else {"topic": topic}
+    )
     if request.kind == "alert":
         notification: dict[str, str] = {}
         if request.title:

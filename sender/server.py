@@ -76,7 +76,9 @@ class SenderServer:
         """Bind, start serving, and return once the app's startup (lifespan) is done."""
         if self._task is not None:
             return
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on such sockets (and their accepted
+        # children); without it every small response waits ~40 ms for a delayed ACK.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self._host, self._port))
         sock.listen(2048)

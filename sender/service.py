@@ -281,9 +281,9 @@ class SenderService:
         request = notification.request
         # After a restart, tokens that already have an outcome are not sent to again.
         done = self.store.delivered_tokens(notification_id)
-        if request.topic is not None:
-            if f"topic:{request.topic}" not in done:
-                await self._deliver_topic(notification, request.topic)
+        if request.topic is not None or request.condition is not None:
+            if _target(request) not in done:
+                await self._deliver_topic(notification)
         else:
             devices = [d for d in self._audience(request) if d.token not in done]
             await asyncio.gather(*(self._deliver(notification, d) for d in devices))
@@ -371,10 +371,14 @@ class SenderService:
         verdict = judge_fcm(result.status, result.error_code)
         return _Attempt(verdict, result.status, result.name, result.error_code, result.retry_after)
 
-    async def _deliver_topic(self, notification: Notification, topic: str) -> None:
-        # A topic is one FCM message; FCM fans it out (reference/fcm.md §1.2 target oneof).
+    async def _deliver_topic(self, notification: Notification) -> None:
+        # A topic or condition is one FCM message; FCM fans it out (reference/fcm.md §1.2).
         device = Device(
-            token=f"topic:{topic}", platform="android", app_id="", user_id="", registered_at=0
+            token=_target(notification.request),
+            platform="android",
+            app_id="",
+            user_id="",
+            registered_at=0,
         )
         if self.fcm is None:
             self._record(
@@ -387,7 +391,12 @@ class SenderService:
             attempt += 1
             try:
                 message = fcm_message(
-                    notification.id, request, None, topic=topic, now=self.clock.now()
+                    notification.id,
+                    request,
+                    None,
+                    topic=request.topic,
+                    condition=request.condition,
+                    now=self.clock.now(),
                 )
                 answer = await self.fcm.send(message)
                 verdict = judge_fcm(answer.status, answer.error_code)
@@ -488,4 +497,6 @@ def _target(request: NotificationRequest) -> str:
         return f"segment:{request.segment}"
     if request.topic is not None:
         return f"topic:{request.topic}"
+    if request.condition is not None:
+        return f"condition:{request.condition}"
     return "everyone"

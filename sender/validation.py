@@ -120,12 +120,16 @@ def _check_target(request: NotificationRequest) -> None:
         raise InvalidInput("topic", "an FCM topic name is 1-900 of [a-zA-Z0-9-_.~%]")
     if request.segment is not None:
         _non_empty("segment", request.segment)
+    if request.condition is not None:
+        _non_empty("condition", request.condition)
 
 
 def _check_size(request: NotificationRequest) -> None:
     """Refuse at the API what a provider would refuse as too large (413 / INVALID_ARGUMENT)."""
-    if request.topic is not None:
-        message = fcm_message(_SAMPLE_ID, request, None, topic=request.topic)
+    if request.topic is not None or request.condition is not None:
+        message = fcm_message(
+            _SAMPLE_ID, request, None, topic=request.topic, condition=request.condition
+        )
         if fcm_payload_bytes(message) > FCM_MAX_TOPIC_PAYLOAD:
             raise InvalidInput(
                 "payload", f"an FCM topic message is at most {FCM_MAX_TOPIC_PAYLOAD} bytes"

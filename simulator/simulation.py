@@ -360,9 +360,11 @@ class Simulation:
             raise SimulationError(f"the sender refused the notification: {response.text}")
         return str(response.json()["id"])
 
-    async def stats(self) -> dict[str, Any]:
-        """The sender's counters (``GET /v1/stats``): sent, accepted, failed, opened, open rate…"""
-        response = await self.sender_api.get("/v1/stats")
+    async def stats(self, notification_id: str | None = None) -> dict[str, Any]:
+        """The sender's counters (``GET /v1/stats``): sent, accepted, failed, opened, open rate…,
+        for everything or for one notification."""
+        params = {"notification_id": notification_id} if notification_id else {}
+        response = await self.sender_api.get("/v1/stats", params=params)
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result
@@ -393,6 +395,17 @@ class Simulation:
     def expect_no(self, kind: str | type | None = None, **filters: Any) -> None:
         """AssertionError, showing the relevant timeline, if such an event has happened."""
         expect_no_event(self.timeline, kind, **filters)
+
+    def subscribe(self, phone: Phone, topic: str, app_id: str = DEFAULT_APP_ID) -> None:
+        """The app on an Android ``phone`` subscribes to an FCM ``topic`` (the Firebase SDK's
+        ``subscribeToTopic``)."""
+        token = phone.app(app_id).token
+        if phone.platform != "android" or token is None:
+            raise SimulationError(f"{phone.phone_id} has no FCM token for {app_id}")
+        try:
+            self.fcm.registry.subscribe(token, topic)
+        except Exception as exc:  # the registry's own errors say what is wrong
+            raise SimulationError(f"cannot subscribe {phone.phone_id} to {topic!r}: {exc}") from exc
 
     def fault(self, provider: str, **fields: Any) -> Fault:
         """Inject a fault into ``"apns"`` or ``"fcm"``: ``status``, ``reason``, ``retry_after``,

@@ -89,6 +89,21 @@ async def test_topic_is_one_fcm_message(
     assert (delivery.token, delivery.outcome) == ("topic:news", "accepted")
 
 
+async def test_condition_is_one_fcm_message(
+    service: SenderService, apns_script: Script, fcm_script: Script
+) -> None:
+    """A condition notification is a single FCM message with that condition (FCM fans it out)."""
+    _fleet(service)
+    condition = "'news' in topics && ('sport' in topics || 'tv' in topics)"
+    nid = await _send(service, NotificationRequest(condition=condition, title="Hi"))
+    assert apns_script.requests == []
+    (request,) = fcm_script.requests
+    message = json.loads(request.content)["message"]
+    assert message["condition"] == condition and "topic" not in message
+    (delivery,) = service.deliveries(nid)
+    assert (delivery.token, delivery.outcome) == (f"condition:{condition}", "accepted")
+
+
 async def test_new_token_replaces_the_installations_old_one(
     service: SenderService, apns_script: Script, events: list[SenderEvent]
 ) -> None:
