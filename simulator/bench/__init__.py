@@ -23,6 +23,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "simulator.bench.fcm",
         "fake FCM messages:send/s with OAuth + validation + delivery vs a bare ASGI app (≥ 0.6×)",
     ),
+    "campaign": (
+        "simulator.bench.campaign",
+        "sender campaign to 10,000 phones until shown (≤ 10 s) and sender vs aioapns (≥ 0.8×)",
+    ),
     "phones": (
         "simulator.bench.phones",
         "100,000 idle phones (half iOS, half Android, real registries) ≤ 300 MB RSS; install time",
