@@ -75,6 +75,10 @@ class ConnectProxy:
             await self._serve(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError, TimeoutError) as exc:
             log.debug("proxy client went away: %s", exc)
+        except asyncio.CancelledError:
+            # stop() cancels open tunnels. Ending normally keeps Python 3.11's start_server
+            # callback (task.exception() on a cancelled task) from logging an error per tunnel.
+            log.debug("proxy tunnel closed by stop()")
         finally:
             self._tunnels.discard(task)
             writer.close()

@@ -67,13 +67,32 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--headless",
         action="store_true",
-        help="no terminal UI (the terminal UI is not built yet: up is always headless for now)",
+        help="no terminal UI, just a log line per endpoint (the default when not on a terminal)",
     )
     up.add_argument("--no-demo", action="store_true", help="start with no phones")
     for name in ("apns", "fcm", "sender", "control"):
         up.add_argument(
             f"--{name}-port", type=_port, default=0, metavar="PORT", help=f"{name} port (0: free)"
         )
+
+    tui = commands.add_parser(
+        "tui",
+        help="the terminal UI, with its own in-process simulation and a demo fleet",
+        description=(
+            "Watch simulated phones light up: add phones, install apps, answer prompts, send "
+            "notifications, tap or swipe them, inject faults, advance the clock. Press ? for every "
+            "key, q to quit. With --scenario, play a scenario script at a watchable pace."
+        ),
+    )
+    _state_dir_option(tui)
+    tui.add_argument("--scenario", type=Path, metavar="PATH", help="a scenario script to play")
+    tui.add_argument(
+        "--pace",
+        type=float,
+        default=0.8,
+        metavar="SECONDS",
+        help="pause between a scenario's steps (default 0.8)",
+    )
 
     env = commands.add_parser(
         "env",
@@ -132,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.command == "up":
         return _up(args)
+    if args.command == "tui":
+        return _tui(args)
     if args.command == "env":
         return _env(args.state_dir or default_state_dir())
     if args.command == "bench":
@@ -170,8 +191,22 @@ def _run(
     return 1 if failed else 0
 
 
+def _tui(args: argparse.Namespace) -> int:
+    if args.scenario is not None and not args.scenario.is_file():
+        print(f"pushsim tui: {args.scenario}: no such file", file=sys.stderr)
+        return 2
+    if args.pace < 0:
+        print("pushsim tui: --pace must not be negative", file=sys.stderr)
+        return 2
+    from simulator.tui import run_tui  # Textual loads only when asked for
+
+    return run_tui(state_dir=args.state_dir, scenario=args.scenario, pace=args.pace)
+
+
 def _up(args: argparse.Namespace) -> int:
     state_dir = args.state_dir or default_state_dir()
+    # The TUI needs a terminal; in CI or with output piped, up runs headless.
+    tui = not args.headless and sys.stdin.isatty() and sys.stdout.isatty()
     ports = Ports(apns=args.apns_port, fcm=args.fcm_port, sender=args.sender_port)
     try:
         asyncio.run(
@@ -181,6 +216,7 @@ def _up(args: argparse.Namespace) -> int:
                 control_port=args.control_port,
                 demo=not args.no_demo,
                 on_ready=lambda endpoints: print(describe(endpoints, state_dir), flush=True),
+                tui=tui,
             )
         )
     except OSError as exc:

@@ -45,8 +45,10 @@ async def serve(
     demo: bool,
     on_ready: Callable[[dict[str, Any]], None],
     stop: asyncio.Event | None = None,
+    tui: bool = False,
 ) -> None:
-    """Run until ``stop`` is set (or SIGINT/SIGTERM); ``on_ready`` gets the endpoints."""
+    """Run until ``stop`` is set (or SIGINT/SIGTERM, or the user quits the TUI when ``tui``);
+    ``on_ready`` gets the endpoints."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -70,7 +72,12 @@ async def serve(
                     await add_demo_fleet(sim)
                 write_atomic(endpoints_path, json.dumps(endpoints, indent=2).encode())
                 on_ready(endpoints)
-                await stop.wait()
+                if tui:
+                    from simulator.tui import run_tui_for  # Textual loads only when asked for
+
+                    await _first_of(stop.wait(), run_tui_for(sim, extra=endpoints))
+                else:
+                    await stop.wait()
             finally:
                 # endpoints.json must never point at ports nobody listens on any more.
                 endpoints_path.unlink(missing_ok=True)
@@ -78,6 +85,17 @@ async def serve(
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+
+
+async def _first_of(*awaitables: Any) -> None:
+    """Wait until one finishes (SIGTERM, or quitting the TUI), then cancel the others."""
+    tasks = [asyncio.ensure_future(a) for a in awaitables]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def add_demo_fleet(sim: Simulation) -> None:
@@ -126,6 +144,7 @@ def export_lines(endpoints: dict[str, Any]) -> list[str]:
         "CURL_CA_BUNDLE": trust,
         "NODE_EXTRA_CA_CERTS": endpoints["ca_cert"],
         "PUSHSIM_CA_CERT": endpoints["ca_cert"],
+        "PUSHSIM_SENDER_CA_FILE": endpoints["ca_cert"],
         # APNs token auth.
         "APNS_URL": apns["url"],
         "APNS_TEAM_ID": apns["team_id"],

@@ -211,7 +211,7 @@ class PhoneActions(App[int]):
         card = self._card()
         if card is None:
             return None
-        app = card.app()
+        app = card.current_app()
         if app is None:
             self.notify(f"no app on {card.phone.phone_id}: install one with i", severity="warning")
         return app
@@ -220,7 +220,7 @@ class PhoneActions(App[int]):
         card = self._card()
         if card is None:
             return None
-        entry = card.entry()
+        entry = card.current_entry()
         if entry is None:
             self.notify(f"no notification on {card.phone.phone_id}", severity="warning")
         return entry

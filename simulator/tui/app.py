@@ -11,6 +11,7 @@ Events reach the screen in batches: the timeline's listener only records them in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 from textual.app import ComposeResult, SystemCommand
 from textual.containers import Horizontal, ItemGrid, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker
@@ -56,6 +58,7 @@ class PushsimApp(PhoneActions):
 
     CSS_PATH = "pushsim.tcss"
     TITLE = "pushsim"
+    AUTO_FOCUS = None  # the first phone card takes the focus once it is mounted
     BINDINGS = bindings()
 
     def __init__(
@@ -87,10 +90,14 @@ class PushsimApp(PhoneActions):
         """Set once the simulation runs and the screen shows it."""
         self.scenario_status = ""
         self.last_playback: PlaybackResult | None = None
+        self.playback_finished = asyncio.Event()
+        """Set when a scenario finished playing (cleared when the next one starts)."""
         self._sim: Simulation | None = None
         self._owned = False
         self._unsubscribe: Any = None
         self._select_on_mount: str | None = None
+        self._requests_seen: tuple[Any, ...] = ()
+        self._status_shown = ""
 
     @property
     def sim(self) -> Simulation:
@@ -117,11 +124,11 @@ class PushsimApp(PhoneActions):
 
     @property
     def faults_pane(self) -> FaultsPane:
-        return self.query_one(FaultsPane)
+        return self.screen_stack[0].query_one(FaultsPane)
 
     @property
     def timeline_pane(self) -> TimelinePane:
-        return self.query_one(TimelinePane)
+        return self.screen_stack[0].query_one(TimelinePane)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -130,7 +137,7 @@ class PushsimApp(PhoneActions):
             self.dashboard.slide_ticks = 0  # snapshots and tests see notifications in place
         self.set_interval(self.refresh_interval, self.flush)
         if self._given is not None:
-            self.call_later(self._attach, self._given)
+            self.call_later(self._show_simulation, self._given)
         else:
             self.run_worker(self._start_owned(), group="simulation", exit_on_error=True)
 
@@ -142,9 +149,9 @@ class PushsimApp(PhoneActions):
             from simulator.up import add_demo_fleet
 
             await add_demo_fleet(sim)
-        await self._attach(sim)
+        await self._show_simulation(sim)
 
-    async def _attach(self, sim: Simulation) -> None:
+    async def _show_simulation(self, sim: Simulation) -> None:
         self._sim = sim
         self.dashboard.labels.origin = sim.clock.now()
         for event in sim.timeline:  # what happened before the TUI opened
@@ -167,52 +174,63 @@ class PushsimApp(PhoneActions):
     async def flush(self) -> None:
         """Bring the screen up to date: phones added or removed, dirty phones, new timeline rows,
         counters, the providers' requests, the faults in force."""
-        if self._sim is None:
+        if self._sim is None or not self.screen_stack or self._exit:
             return
-        sim = self._sim
-        await self._sync_cards(sim)
+        # The main screen, also while a form or the help screen is on top of it.
+        main = self.screen_stack[0]
+        with contextlib.suppress(NoMatches):  # raised while the app exits and the screen goes
+            await self._redraw(self._sim, main)
+
+    async def _redraw(self, sim: Simulation, main: Screen[Any]) -> None:
+        await self._sync_cards(sim, main)
         dirty = self.dashboard.tick()
-        for card in self.query(PhoneCard):
+        for card in main.query(PhoneCard):
             if card.phone.phone_id in dirty:
                 card.refresh()
-        self.timeline_pane.write(self.dashboard.take_rows())
-        sender = self.query_one(SenderPane)
+        main.query_one(TimelinePane).write(self.dashboard.take_rows())
+        sender = main.query_one(SenderPane)
         if self.dashboard.take_sender_changed():
             sender.show()
         if (flash := self.dashboard.take_flash()) is not None:
             sender.flash(flash)
-        self.query_one(ProvidersPane).show(
-            latest_requests(sim.apns.request_log, sim.fcm.request_log, 10)
-        )
-        self.faults_pane.sync()
-        self._show_status(sim)
+        apns_log, fcm_log = sim.apns.request_log, sim.fcm.request_log
+        requests_seen = (len(apns_log), apns_log[-1] if apns_log else None, len(fcm_log))
+        if requests_seen != self._requests_seen:  # (the logs are rings: length alone may stay)
+            self._requests_seen = requests_seen
+            main.query_one(ProvidersPane).show(latest_requests(apns_log, fcm_log, 10))
+        main.query_one(FaultsPane).sync()
+        status = self._status(sim)
+        if status != self._status_shown:
+            self._status_shown = status
+            main.query_one("#status", Static).update(status)
 
-    async def _sync_cards(self, sim: Simulation) -> None:
-        grid = self.query_one("#phones", ItemGrid)
-        cards = {card.phone.phone_id: card for card in self.query(PhoneCard)}
+    async def _sync_cards(self, sim: Simulation, main: Screen[Any]) -> None:
+        grid = main.query_one("#phones", ItemGrid)
+        cards = {card.phone.phone_id: card for card in main.query(PhoneCard)}
         phones = {phone.phone_id: phone for phone in sim.phones}
         for phone_id, card in cards.items():
             if phones.get(phone_id) is not card.phone:
                 await card.remove()
         new = [
-            PhoneCard(p, self.dashboard)
-            for i, p in phones.items()
-            if cards.get(i) is None or cards[i].phone is not p
+            PhoneCard(phone, self.dashboard)
+            for phone_id, phone in phones.items()
+            if phone_id not in cards or cards[phone_id].phone is not phone
         ]
         if new:
             await grid.mount_all(new)
         if self._select_on_mount is not None:
-            chosen = self._select_on_mount
-            self._select_on_mount = None
-            for card in self.query(PhoneCard):
+            chosen, self._select_on_mount = self._select_on_mount, None
+            for card in main.query(PhoneCard):
                 if card.phone.phone_id == chosen:
                     card.focus()
         if self.selected_card() is None:
-            first = next(iter(self.query(PhoneCard)), None)
+            first = next(iter(main.query(PhoneCard)), None)
             if first is not None:
                 self._select(first)
+                if self.screen is main and self.focused is None:
+                    first.focus()
 
-    def _show_status(self, sim: Simulation) -> None:
+    def _status(self, sim: Simulation) -> str:
         labels = self.dashboard.labels
         parts = [
             "[b]pushsim[/b]",
@@ -222,19 +240,24 @@ class PushsimApp(PhoneActions):
         ]
         if self.scenario_status:
             parts.append(self.scenario_status)
-        self.query_one("#status", Static).update(" · ".join(parts))
+        return " · ".join(parts)
 
     # -- selection ------------------------------------------------------------------------------
 
     def selected_card(self) -> PhoneCard | None:
         """The phone the actions apply to."""
-        return next(iter(self.query("PhoneCard.-selected").results(PhoneCard)), None)
+        if not self.screen_stack:
+            return None
+        selected = self.screen_stack[0].query("PhoneCard.-selected").results(PhoneCard)
+        return next(iter(selected), None)
 
     def on_phone_card_selected(self, message: PhoneCard.Selected) -> None:
         self._select(message.card)
 
     def _select(self, card: PhoneCard) -> None:
-        for other in self.query("PhoneCard.-selected").results(PhoneCard):
+        if not self.screen_stack or not card.is_attached:
+            return  # the app is exiting
+        for other in card.screen.query("PhoneCard.-selected").results(PhoneCard):
             if other is not card:
                 other.remove_class("-selected")
                 other.refresh()
@@ -263,8 +286,12 @@ class PushsimApp(PhoneActions):
     def action_scenario(self) -> None:
         self.push_screen(
             ScenarioScreen(scenario_choices(self.scenarios_dir)),
-            lambda path: None if path is None else self.play_scenario(path),
+            self._play_chosen,
         )
+
+    def _play_chosen(self, path: Path | None) -> None:
+        if path is not None:
+            self.play_scenario(path)
 
     def play_scenario(self, path: Path) -> Worker[PlaybackResult]:
         """Play the scenario at ``path`` against this simulation, ``pace`` seconds a step."""
@@ -272,6 +299,7 @@ class PushsimApp(PhoneActions):
 
     async def _play(self, path: Path) -> PlaybackResult:
         name = path.stem
+        self.playback_finished.clear()
         self.scenario_status = f"scenario {name} ▶"
         self.notify(f"playing {name}")
 
@@ -286,6 +314,7 @@ class PushsimApp(PhoneActions):
             self.notify(f"{name}: PASS")
         else:
             self.notify(f"{name}: FAIL\n{result.error}", severity="error", timeout=10)
+        self.playback_finished.set()
         return result
 
     # -- the command palette --------------------------------------------------------------------

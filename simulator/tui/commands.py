@@ -84,7 +84,6 @@ ACTIONS: tuple[TuiAction, ...] = (
         "Go offline / online",
         "The selected phone loses or regains the network.",
         "o",
-        show=True,
     ),
     TuiAction(
         "tap",
@@ -126,7 +125,6 @@ ACTIONS: tuple[TuiAction, ...] = (
         "Move the shared clock forward an hour.",
         "plus",
         "+",
-        show=True,
     ),
     TuiAction(
         "advance(86400)",
@@ -179,7 +177,7 @@ ACTIONS: tuple[TuiAction, ...] = (
 )
 
 
-def bindings() -> list[Binding]:
+def bindings() -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
     """The app's key bindings, from :data:`ACTIONS`."""
     return [
         Binding(a.key, a.action, a.title, show=a.show, key_display=a.key_label, tooltip=a.help)

@@ -142,6 +142,40 @@ def test_env_prints_exports_for_the_running_service(pushsim_up, tmp_path):
     assert Path(exports["SSL_CERT_FILE"]).read_text().count("BEGIN CERTIFICATE") >= 1
 
 
+def test_pushsim_sender_accepts_the_env_as_its_configuration(pushsim_up, tmp_path):
+    """`pushsim-sender --check` configured only by `pushsim env` points at the fakes."""
+    endpoints, _ = pushsim_up
+    state = Path(endpoints["ca_cert"]).parent
+    exports = subprocess.run(
+        [sys.executable, "-m", "simulator", "env", "--state-dir", str(state)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    script = f'{exports}\nexport PUSHSIM_SENDER_APP_KEY=app-key\nexec "$@"'
+    result = subprocess.run(
+        [
+            "sh",
+            "-c",
+            script,
+            "sh",
+            sys.executable,
+            "-m",
+            "sender",
+            "--check",
+            "--database",
+            str(tmp_path / "sender.db"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert endpoints["apns"]["url"] in result.stdout
+    assert endpoints["fcm"]["url"] in result.stdout
+
+
 def test_env_without_a_running_service_says_so(tmp_path):
     """`pushsim env` on a state dir with no running service exits 1 with a clear message."""
     result = subprocess.run(

@@ -31,6 +31,7 @@ class InstallScreen(ModalScreen[InstallRequest | None]):
     """Install an app on the selected phone, signed in as a user, and answer the prompt."""
 
     BINDINGS = [Binding("escape", "dismiss", "Cancel")]
+    AUTO_FOCUS = "*"  # the app's own AUTO_FOCUS is None
 
     def __init__(self, phone_id: str, app_ids: Sequence[str], user_id: str) -> None:
         super().__init__()
@@ -79,6 +80,7 @@ class ComposeScreen(ModalScreen[dict[str, Any] | None]):
     (``sender/api_schemas.py`` ``NotificationIn``): to a user, a topic or everyone."""
 
     BINDINGS = [Binding("escape", "dismiss", "Cancel")]
+    AUTO_FOCUS = "*"  # the app's own AUTO_FOCUS is None
 
     def __init__(self, user_id: str = "") -> None:
         super().__init__()
@@ -179,6 +181,7 @@ class ScenarioScreen(ModalScreen[Path | None]):
     """Pick a scenario script to play."""
 
     BINDINGS = [Binding("escape", "dismiss", "Cancel")]
+    AUTO_FOCUS = "*"  # the app's own AUTO_FOCUS is None
 
     def __init__(self, choices: Sequence[ScenarioChoice]) -> None:
         super().__init__()

@@ -36,6 +36,11 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, endpoints: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.endpoints = endpoints
+        self.rows = [
+            (action.key_label or action.key or "palette", action.title, action.help)
+            for action in ACTIONS
+        ] + [(key, "", what) for key, what in OTHER_KEYS]
+        """(key, action, what it does), as shown."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
@@ -49,11 +54,8 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("key", style="bold yellow", no_wrap=True)
         table.add_column("action", style="bold", no_wrap=True)
         table.add_column("what it does")
-        for action in ACTIONS:
-            key = action.key_label or action.key or "palette"
-            table.add_row(key, action.title, action.help)
-        for key, what in OTHER_KEYS:
-            table.add_row(key, "", what)
+        for row in self.rows:
+            table.add_row(*row)
         return table
 
     def _endpoints(self) -> Table:

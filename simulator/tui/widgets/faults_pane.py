@@ -7,6 +7,7 @@ the switches, and a switch whose fault was cleared elsewhere turns itself off.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -62,6 +63,7 @@ class FaultsPane(Vertical):
         super().__init__(id=id)
         self.injectors = injectors
         self.border_title = "faults"
+        self._others_shown: list[str] | None = None
         self.in_force: dict[str, str] = {}
         """Switch key → the id of the fault it put in force."""
 
@@ -81,10 +83,8 @@ class FaultsPane(Vertical):
                 self.notify(f"fault on: {switch.label}", severity="warning")
             elif switch.key not in wanted and switch.key in self.in_force:
                 fault_id = self.in_force.pop(switch.key)
-                try:
+                with contextlib.suppress(KeyError):  # cleared elsewhere meanwhile
                     self.injectors[switch.provider].clear(fault_id)
-                except KeyError:
-                    pass  # cleared elsewhere meanwhile
                 self.notify(f"fault off: {switch.label}")
         self.sync()
 
@@ -117,9 +117,11 @@ class FaultsPane(Vertical):
             for f in injector.active()
             if f.fault_id not in ours
         ]
-        self.query_one("#other-faults", Static).update(
-            Text("\n".join(others)) if others else Text("no other faults", style="dim")
-        )
+        if others != self._others_shown:
+            self._others_shown = others
+            self.query_one("#other-faults", Static).update(
+                Text("\n".join(others)) if others else Text("no other faults", style="dim")
+            )
 
 
 def _describe(fault: Fault) -> str:

@@ -73,10 +73,13 @@ class PhoneCard(Widget, can_focus=True):
         self.selected_app: str | None = None
         self.selected_entry: str | None = None
         self._rows: list[Row] = []
+        self.border_title = phone.phone_id
+        api_level = getattr(phone, "api_level", None)
+        self.border_subtitle = "iOS" if phone.platform == "ios" else f"Android {api_level}"
 
     # -- selection ------------------------------------------------------------------------------
 
-    def app(self) -> InstalledApp | None:
+    def current_app(self) -> InstalledApp | None:
         """The selected app (the first one when none was chosen)."""
         apps = self.phone.apps
         chosen = next((a for a in apps if a.app_id == self.selected_app), None)
@@ -90,7 +93,7 @@ class PhoneCard(Widget, can_focus=True):
             order.setdefault((entry.app_id, entry.thread_id), len(order))
         return sorted(newest_first, key=lambda e: order[(e.app_id, e.thread_id)])
 
-    def entry(self) -> TrayEntry | None:
+    def current_entry(self) -> TrayEntry | None:
         """The selected notification (the newest when none was chosen)."""
         entries = self.entries()
         chosen = next((e for e in entries if e.entry_id == self.selected_entry), None)
@@ -99,14 +102,14 @@ class PhoneCard(Widget, can_focus=True):
     def action_select_entry(self, step: int) -> None:
         entries = self.entries()
         if entries:
-            current = self.entry()
+            current = self.current_entry()
             index = entries.index(current) if current in entries else 0
             self.selected_entry = entries[(index + step) % len(entries)].entry_id
             self.refresh()
 
     def action_select_app(self, step: int) -> None:
         apps = self.phone.apps
-        current = self.app()
+        current = self.current_app()
         if apps and current is not None:
             self.selected_app = apps[(apps.index(current) + step) % len(apps)].app_id
             self.refresh()
@@ -134,12 +137,6 @@ class PhoneCard(Widget, can_focus=True):
 
     def render(self) -> Text:
         phone = self.phone
-        labels = self.dashboard.labels
-        self.border_title = phone.phone_id
-        platform = (
-            "iOS" if phone.platform == "ios" else f"Android {getattr(phone, 'api_level', '')}"
-        )
-        self.border_subtitle = platform.strip()
         self.set_class(not phone.online, "-offline")
         width = max(10, self.content_size.width)
         height = max(1, self.content_size.height)
@@ -148,12 +145,13 @@ class PhoneCard(Widget, can_focus=True):
             ("● online" if phone.online else "○ offline", "green" if phone.online else "red"),
         )
         lines.append((status, Row()))
-        selected_app = self.app()
+        selected_app = self.current_app()
         for app in phone.apps:
             lines += self._app_lines(app, app is selected_app and self.is_selected)
         if not phone.apps:
             lines.append((Text("no apps: [i] install", style="dim italic"), Row()))
         lines.append((Text("─ lock screen " + "─" * width, style="dim"), Row()))
+        # (every line is cut to the card's width below: a card never wraps)
         tray_lines = self._tray_lines(width)
         room = height - len(lines)
         if len(tray_lines) > room:
@@ -163,17 +161,16 @@ class PhoneCard(Widget, can_focus=True):
             tray_lines.append((more, Row()))
         lines += tray_lines
         self._rows = [row for _, row in lines]
-        text = Text("\n").join(line for line, _ in lines)
-        text.no_wrap = True
-        text.overflow = "ellipsis"
-        return text
+        for line, _ in lines:
+            line.truncate(width, overflow="ellipsis")
+        return Text("\n").join(line for line, _ in lines)
 
     def _app_lines(self, app: InstalledApp, selected: bool) -> list[tuple[Text, Row]]:
         labels = self.dashboard.labels
         mark, colour = _PERMISSION_MARK.get(app.permission, ("?", "yellow"))
         name = Text.assemble(
             ("▸ " if selected else "  ", "bold"),
-            (app.app_id.rsplit(".", 1)[-1], "bold reverse" if selected else "bold"),
+            (app.app_id, "bold reverse" if selected else "bold"),
             f" {app.user_id}",
         )
         badge = getattr(app, "badge", 0)
@@ -193,7 +190,7 @@ class PhoneCard(Widget, can_focus=True):
     def _tray_lines(self, width: int) -> list[tuple[Text, Row]]:
         labels = self.dashboard.labels
         lines: list[tuple[Text, Row]] = []
-        selected = self.entry()
+        selected = self.current_entry()
         several_apps = len(self.phone.apps) > 1
         group: tuple[str, str | None] | None = None
         for entry in self.entries():

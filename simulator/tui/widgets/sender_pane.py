@@ -19,6 +19,8 @@ class SenderPane(Static):
         super().__init__(id=id)
         self.tally = tally
         self.border_title = "sender"
+        self.summary = ""
+        """The counters as shown, as one line of text."""
         self.flashed: str | None = None
         """The last 410 flashed (kept after the flash ends, for tests and the eye)."""
 
@@ -33,6 +35,17 @@ class SenderPane(Static):
         table.add_column(justify="right", style="bold")
         table.add_column(style="dim")
         table.add_column(justify="right", style="bold")
+        counts = {
+            "requested": tally.requested,
+            "sent": tally.sent,
+            "accepted": tally.accepted,
+            "retried": tally.retried,
+            "pruned": tally.pruned,
+            "received": tally.received,
+            "opened": tally.opened,
+            "dismissed": tally.dismissed,
+        }
+        self.summary = " ".join(f"{name} {count}" for name, count in counts.items())
         table.add_row("requested", str(tally.requested), "sent", str(tally.sent))
         table.add_row("accepted", str(tally.accepted), "retried", str(tally.retried))
         table.add_row("pruned", str(tally.pruned), "received", str(tally.received))

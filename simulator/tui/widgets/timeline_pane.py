@@ -50,9 +50,10 @@ class TimelinePane(Vertical):
     def write(self, events: Iterable[Any]) -> None:
         """Append the rows of the events that pass the filters."""
         log = self.query_one(RichLog)
+        width = max(40, log.scrollable_content_region.width)
         for event in events:
             if self.matches(event):
-                log.write(event_row(event, self.dashboard.labels))
+                log.write(event_row(event, self.dashboard.labels), width=width)
                 self.rows_written += 1
 
     def redraw(self, events: list[Any]) -> None:
