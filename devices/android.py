@@ -268,25 +268,16 @@ class AndroidPhone(Phone):
             # Dropped silently on the phone; the timeline still says why (§2.1, §2.2).
             self._emit(ev.NotificationSuppressed, reason=reason, **common)
             return
-        self._show(
-            TrayEntry(
-                entry_id=self.tray.new_entry_id(),
-                app_id=app.app_id,
-                token=token,
-                push_id=push_id,
-                notification_id=push.notification_id,
-                title=push.title,
-                body=push.body,
-                shown_at=self._clock.now(),
-                data=dict(push.data),
-                collapse_id=push.collapse_id,
-                channel_id=None if channel is None else channel.channel_id,
-                category=push.category,
-                # Below API 26 there are no channels: the notification's own priority rules.
-                banner=True if channel is None else channel.heads_up,
-                sound=push.sound if channel is None else channel.sound,
-                posted_by=by,
-            )
+        self._show_push(
+            app,
+            token,
+            push_id,
+            push,
+            channel_id=None if channel is None else channel.channel_id,
+            # Below API 26 there are no channels: the notification's own priority rules.
+            banner=True if channel is None else channel.heads_up,
+            sound=push.sound if channel is None else channel.sound,
+            posted_by=by,
         )
 
     def _resolve_channel(self, app: AndroidApp, wanted: str | None, by: str) -> Channel | None:

@@ -410,6 +410,28 @@ class Phone:
                 )
             )
 
+    def _show_push(
+        self, app: InstalledApp, token: str, push_id: str, push: Any, **platform: Any
+    ) -> None:
+        """Show ``push`` (a parsed APNs or FCM push) as a new tray entry; ``platform`` holds the
+        fields only one platform sets (thread, channel, interruption level, banner, sound…)."""
+        self._show(
+            TrayEntry(
+                entry_id=self.tray.new_entry_id(),
+                app_id=app.app_id,
+                token=token,
+                push_id=push_id,
+                notification_id=push.notification_id,
+                title=push.title,
+                body=push.body,
+                shown_at=self._clock.now(),
+                data=dict(push.data),
+                collapse_id=push.collapse_id,
+                category=push.category,
+                **platform,
+            )
+        )
+
     def _show(self, entry: TrayEntry) -> None:
         """Put ``entry`` on the tray and tell the timeline (with the entry it replaced)."""
         replaced = self.tray.show(entry)

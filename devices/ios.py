@@ -255,24 +255,15 @@ class IosPhone(Phone):
         banner, sound, badge = _effective(allowed, push, options)
         if push.badge is not None and badge:
             self._set_badge(app, push.badge, push_id)
-        self._show(
-            TrayEntry(
-                entry_id=self.tray.new_entry_id(),
-                app_id=app.app_id,
-                token=token,
-                push_id=push_id,
-                notification_id=push.notification_id,
-                title=push.title,
-                body=push.body,
-                shown_at=self._clock.now(),
-                data=dict(push.data),
-                collapse_id=push.collapse_id,
-                thread_id=push.thread_id,
-                category=push.category,
-                interruption_level=push.interruption_level,
-                banner=banner,
-                sound=sound,
-            )
+        self._show_push(
+            app,
+            token,
+            push_id,
+            push,
+            thread_id=push.thread_id,
+            interruption_level=push.interruption_level,
+            banner=banner,
+            sound=sound,
         )
 
     def _set_badge(self, app: IosApp, badge: int, push_id: str | None) -> bool:
