@@ -15,7 +15,7 @@ from devices.channels import (
     Channels,
     Importance,
 )
-from devices.errors import DeviceError
+from devices.errors import DeviceError, NotFound
 from devices.permissions import AndroidPermission
 from devices.pushes import IncomingPush, read_fcm
 from devices.tray import TrayEntry
@@ -300,7 +300,7 @@ class AndroidPhone(Phone):
 
     def _channel(self, app: AndroidApp, channel_id: str) -> Channel:
         if app.channels is None:
-            raise DeviceError(f"{app.app_id} has no notification channel {channel_id!r}")
+            raise NotFound(f"{app.app_id} has no notification channel {channel_id!r}")
         channel: Channel = app.channels[channel_id]
         return channel
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Protocol
 from devices import events as ev
 from devices.app_server import AppServerLink, EngagementReport, TokenReport, drop_message
 from devices.apps import Answer, AppState, InstalledApp
-from devices.errors import DeviceError
+from devices.errors import DeviceError, NotFound
 from devices.push_service import PushService
 from devices.tray import Tray, TrayEntry
 
@@ -142,7 +142,7 @@ class Phone:
         the token stops working: devices.md §1.5, §2.6)."""
         app = self._apps.pop(app_id, None)
         if app is None:
-            raise DeviceError(f"{app_id} is not installed on {self.phone_id}")
+            raise NotFound(f"{app_id} is not installed on {self.phone_id}")
         if self._tray is not None:
             self._tray.clear_app(app_id)
         for token in (app.token, *app.old_tokens):
@@ -265,7 +265,7 @@ class Phone:
         try:
             return self._apps[app_id]
         except KeyError:
-            raise DeviceError(f"{app_id} is not installed on {self.phone_id}") from None
+            raise NotFound(f"{app_id} is not installed on {self.phone_id}") from None
 
     @property
     def apps(self) -> list[InstalledApp]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 
-from devices.errors import DeviceError
+from devices.errors import DeviceError, NotFound
 
 #: The channel the FCM SDK creates when neither the message nor the manifest names an existing one
 #: ("Missing Default Notification Channel metadata…", devices.md §2.2 [S]).
@@ -101,7 +101,7 @@ class Channels:
         try:
             return self._by_id[channel_id]
         except KeyError:
-            raise DeviceError(f"no notification channel {channel_id!r}") from None
+            raise NotFound(f"no notification channel {channel_id!r}") from None
 
     def __contains__(self, channel_id: object) -> bool:
         return channel_id in self._by_id

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from devices.errors import DeviceError
+from devices.errors import NotFound
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -39,7 +39,7 @@ class TrayEntry:
     """``"system"`` (the OS or the FCM SDK posted it) or ``"app"`` (the app's own code did)."""
 
 
-class TrayError(DeviceError):
+class TrayError(NotFound):
     """No such notification on the tray."""
 
 

@@ -411,11 +411,11 @@ class Simulation:
         """Inject a fault into ``"apns"`` or ``"fcm"``: ``status``, ``reason``, ``retry_after``,
         ``latency``, ``goaway``, ``times``, ``token``, ``topic``, ``starts_at``, ``ends_at``
         (see :class:`fakeproviders.faults.Fault`). Returns it; ``clear_faults()`` removes all."""
-        fakes = {"apns": self.apns, "fcm": self.fcm}
-        if provider not in fakes:
+        faults = {"apns": self.apns.faults, "fcm": self.fcm.faults}
+        if provider not in faults:
             raise SimulationError(f"no provider {provider!r}: use apns or fcm")
         try:
-            return fakes[provider].faults.add(Fault(**fields))
+            return faults[provider].add(Fault(**fields))
         except (TypeError, ValueError) as exc:
             raise SimulationError(f"bad fault: {exc}") from None
 

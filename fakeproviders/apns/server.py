@@ -13,6 +13,7 @@ production server is unknown there (400 BadDeviceToken, §1.1), and each server 
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -178,7 +179,10 @@ class FakeApns:
         for handler, at in ((self.handle, port), (self.handle_channels, channels_port)):
             self._servers.append(
                 await loop.create_server(
-                    lambda h=handler: self._new_connection(h), host, at, ssl=self._ssl_context
+                    functools.partial(self._new_connection, handler),
+                    host,
+                    at,
+                    ssl=self._ssl_context,
                 )
             )
 

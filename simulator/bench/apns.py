@@ -11,6 +11,7 @@ process and the same run, alternately, and the best round of each is reported.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import tempfile
 import time
@@ -174,7 +175,7 @@ async def drive(
     for _ in range(connections):
         authorization = f"bearer {key.provider_token(int(time.time()))}"
         _, client = await loop.create_connection(
-            lambda a=authorization: PipeliningClient(run, tokens, a, window),
+            functools.partial(PipeliningClient, run, tokens, authorization, window),
             "127.0.0.1",
             port,
             ssl=ca.client_ssl_context(),
