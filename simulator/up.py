@@ -175,7 +175,7 @@ def describe(endpoints: dict[str, Any], state_dir: Path) -> str:
     """What ``pushsim up`` prints once everything listens."""
     apns, fcm = endpoints["apns"], endpoints["fcm"]
     lines = [
-        "pushsim is up. Press Ctrl-C to stop.",
+        "pushsim is up. Press Ctrl-C to stop (q in the terminal UI).",
         "",
         f"  fake APNs    {apns['url']}  (team {apns['team_id']}, key {apns['key_id']}, "
         f"topics {', '.join(apns['topics'])})",
