@@ -23,6 +23,8 @@ from devices.app_server import (
     WebhookTemplate,
 )
 
+_MAX_IN_FLIGHT = 16
+
 #: A message → the request that carries it, or ``None`` when nobody wants it.
 Route = Callable[[AppServerMessage], WebhookRequest | None]
 
@@ -90,6 +92,9 @@ class HttpAppServerLink:
         self._now = now
         self._emit = emit
         self._pending: set[asyncio.Task[None]] = set()
+        # A few requests at a time: thousands of apps installing at once would otherwise queue
+        # thousands of requests inside httpx's pool, whose bookkeeping grows with the queue.
+        self._in_flight = asyncio.Semaphore(_MAX_IN_FLIGHT)
 
     def __call__(self, message: AppServerMessage) -> None:
         request = self._route(message)
@@ -107,9 +112,10 @@ class HttpAppServerLink:
     async def _send(self, message: AppServerMessage, request: WebhookRequest) -> None:
         what = "token report" if isinstance(message, TokenReport) else _engagement(message)
         try:
-            response = await self._client.request(
-                request.method, request.url, json=request.json, headers=dict(request.headers)
-            )
+            async with self._in_flight:
+                response = await self._client.request(
+                    request.method, request.url, json=request.json, headers=dict(request.headers)
+                )
             error = None if response.is_success else f"HTTP {response.status_code}: {response.text}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
