@@ -25,6 +25,9 @@ from typing import Any
 import pytest
 
 from fakeproviders.apns import ApnsOptions
+from fakeproviders.ca import LocalCA
+from fakeproviders.clock import WallClock
+from fakeproviders.fcm import FakeFcm, ServiceAccount
 from simulator.simulation import Simulation
 from simulator.up import export_lines, write_trust_bundle
 
@@ -164,3 +167,23 @@ def run_node(node_interop: Path, pushsim_env: dict[str, str]) -> RunNode:
         return json.loads(lines[-1])
 
     return run
+
+
+@pytest.fixture(scope="module")
+def account(request: pytest.FixtureRequest) -> ServiceAccount:
+    """A service account of the test module's ``PROJECT``."""
+    return ServiceAccount.generate(request.module.PROJECT)
+
+
+@pytest.fixture
+async def fcm(ca: LocalCA, account: ServiceAccount) -> AsyncIterator[FakeFcm]:
+    """A fake FCM alone (no simulation) on the wall clock, for the module's ``PROJECT``."""
+    server = FakeFcm(
+        clock=WallClock(),
+        ssl_context=ca.server_ssl_context(alpn=("h2", "http/1.1")),
+        project_id=account.project_id,
+        service_account=account,
+    )
+    await server.start()
+    yield server
+    await server.stop()

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import firebase_admin
@@ -22,6 +21,7 @@ from firebase_admin import credentials, messaging
 
 from devices.phone import AndroidPhone
 from fakeproviders.ca import LocalCA
+from fakeproviders.clock import WallClock
 from fakeproviders.fcm import FakeFcm, ServiceAccount
 
 # firebase-admin 7.5+ deprecates Message.token for Message.fid; both are served.
@@ -32,27 +32,6 @@ pytestmark = pytest.mark.filterwarnings(
 PROJECT = "interop-proj"
 APP = "com.example.app"
 _names = itertools.count()
-
-
-class Clock:
-    def now(self) -> float:
-        return time.time()
-
-
-@pytest.fixture(scope="module")
-def account() -> ServiceAccount:
-    return ServiceAccount.generate(PROJECT)
-
-
-@pytest.fixture
-async def fcm(ca: LocalCA, account: ServiceAccount) -> AsyncIterator[FakeFcm]:
-    server = FakeFcm(
-        clock=Clock(), ssl_context=ca.server_ssl_context(alpn=("h2", "http/1.1")),
-        project_id=PROJECT, service_account=account,
-    )  # fmt: skip
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
@@ -81,7 +60,7 @@ def app(
 
 
 def android_phone(fcm: FakeFcm, phone_id: str = "pixel") -> AndroidPhone:
-    return AndroidPhone(phone_id, push_service=fcm.registry, clock=Clock())
+    return AndroidPhone(phone_id, push_service=fcm.registry, clock=WallClock())
 
 
 async def test_send_reaches_an_android_phone(fcm: FakeFcm, app: firebase_admin.App) -> None:

@@ -7,8 +7,6 @@ comes from the fake's token endpoint through google-auth (the service account's 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -19,32 +17,12 @@ from google.oauth2 import service_account
 
 from devices.phone import AndroidPhone
 from fakeproviders.ca import LocalCA
+from fakeproviders.clock import WallClock
 from fakeproviders.fcm import FakeFcm, ServiceAccount
 
 PROJECT = "httpx-proj"
 APP = "com.example.app"
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
-
-
-class Clock:
-    def now(self) -> float:
-        return time.time()
-
-
-@pytest.fixture(scope="module")
-def account() -> ServiceAccount:
-    return ServiceAccount.generate(PROJECT)
-
-
-@pytest.fixture
-async def fcm(ca: LocalCA, account: ServiceAccount) -> AsyncIterator[FakeFcm]:
-    server = FakeFcm(
-        clock=Clock(), ssl_context=ca.server_ssl_context(alpn=("h2", "http/1.1")),
-        project_id=PROJECT, service_account=account,
-    )  # fmt: skip
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def access_token(path: Path, ca: LocalCA) -> str:
@@ -63,7 +41,7 @@ async def test_raw_httpx_send_and_unregistered(
     """A POST to messages:send delivers to the phone; after uninstall it gets the 404 body."""
     path = account.write(tmp_path / "sa.json", fcm.token_uri)
     bearer = await asyncio.to_thread(access_token, path, ca)
-    phone = AndroidPhone("pixel", push_service=fcm.registry, clock=Clock())
+    phone = AndroidPhone("pixel", push_service=fcm.registry, clock=WallClock())
     phone.install(APP, "alice", answer="allow")
     token = phone.app(APP).token
     url = f"{fcm.url}/v1/projects/{PROJECT}/messages:send"

@@ -10,8 +10,6 @@ while the fake serves in the test's event loop.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,31 +18,11 @@ from pyfcm.errors import FCMNotRegisteredError, FCMSenderIdMismatchError
 
 from devices.phone import AndroidPhone
 from fakeproviders.ca import LocalCA
+from fakeproviders.clock import WallClock
 from fakeproviders.fcm import FakeFcm, ServiceAccount
 
 PROJECT = "pyfcm-proj"
 APP = "com.example.app"
-
-
-class Clock:
-    def now(self) -> float:
-        return time.time()
-
-
-@pytest.fixture(scope="module")
-def account() -> ServiceAccount:
-    return ServiceAccount.generate(PROJECT)
-
-
-@pytest.fixture
-async def fcm(ca: LocalCA, account: ServiceAccount) -> AsyncIterator[FakeFcm]:
-    server = FakeFcm(
-        clock=Clock(), ssl_context=ca.server_ssl_context(alpn=("h2", "http/1.1")),
-        project_id=PROJECT, service_account=account,
-    )  # fmt: skip
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
@@ -64,7 +42,7 @@ def pyfcm(
 
 async def test_notify_reaches_an_android_phone(fcm: FakeFcm, pyfcm: FCMNotification) -> None:
     """notify() gets a message name back and the phone shows the notification."""
-    phone = AndroidPhone("pixel", push_service=fcm.registry, clock=Clock())
+    phone = AndroidPhone("pixel", push_service=fcm.registry, clock=WallClock())
     phone.install(APP, "alice", answer="allow")
     result = await asyncio.to_thread(
         pyfcm.notify,
@@ -99,7 +77,7 @@ async def test_notify_to_another_projects_token_raises_sender_id_mismatch(
 
 async def test_notify_to_a_topic_fans_out(fcm: FakeFcm, pyfcm: FCMNotification) -> None:
     """notify(topic_name=...) reaches every subscribed phone."""
-    phones = [AndroidPhone(f"p{i}", push_service=fcm.registry, clock=Clock()) for i in range(2)]
+    phones = [AndroidPhone(f"p{i}", push_service=fcm.registry, clock=WallClock()) for i in range(2)]
     for phone in phones:
         phone.install(APP, "u", answer="allow")
         fcm.registry.subscribe(str(phone.app(APP).token), "news")
