@@ -8,7 +8,6 @@ import os
 import re
 import ssl
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from typing import Any
 
 import h2.config
 import h2.connection
@@ -26,6 +25,7 @@ from fakeproviders.events import (
     NotificationRejected,
     ProviderEvent,
 )
+from tests.doubles import Inbox, ManualClock
 
 APP = "com.example.app"
 T0 = 1_700_000_000.0
@@ -34,30 +34,12 @@ PAYLOAD = {"aps": {"alert": {"title": "Hi", "body": "there"}}}
 TIMEOUT = 5.0
 
 
-class FakeClock:
-    def __init__(self, now: float = T0) -> None:
-        self.t = now
-
-    def now(self) -> float:
-        return self.t
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.pushes: list[tuple[str, str, Mapping[str, str], Mapping[str, Any]]] = []
-
-    def push_arrived(
-        self, token: str, push_id: str, headers: Mapping[str, str], payload: Mapping[str, Any]
-    ) -> None:
-        self.pushes.append((token, push_id, headers, payload))
-
-
 KEY = ApnsSigningKey.generate()
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> ManualClock:
+    return ManualClock(T0)
 
 
 @pytest.fixture
@@ -75,7 +57,7 @@ async def _serving(apns: FakeApns) -> AsyncIterator[FakeApns]:
 
 @pytest.fixture
 async def apns(
-    ca: LocalCA, clock: FakeClock, events: list[ProviderEvent]
+    ca: LocalCA, clock: ManualClock, events: list[ProviderEvent]
 ) -> AsyncIterator[FakeApns]:
     server = FakeApns(
         clock=clock,
@@ -173,7 +155,7 @@ async def test_unknown_token_is_400_bad_device_token(
 
 
 async def test_uninstalled_token_is_410_with_integer_ms_timestamp(
-    apns: FakeApns, client: httpx.AsyncClient, clock: FakeClock
+    apns: FakeApns, client: httpx.AsyncClient, clock: ManualClock
 ) -> None:
     """After uninstall, a push still gets 200 and reaches the phone; later ones get 410
     Unregistered with that moment as integer ms (reference/devices.md §1.5)."""
@@ -190,7 +172,7 @@ async def test_uninstalled_token_is_410_with_integer_ms_timestamp(
 
 
 async def test_provider_token_older_than_an_hour_is_403_expired(
-    apns: FakeApns, client: httpx.AsyncClient, clock: FakeClock
+    apns: FakeApns, client: httpx.AsyncClient, clock: ManualClock
 ) -> None:
     """Once the clock passes an hour after iat, the same JWT gets 403 ExpiredProviderToken."""
     token = apns.registry.register("p1", APP)
@@ -378,7 +360,7 @@ async def test_settings_are_those_apns_advertises(apns: FakeApns, ca: LocalCA) -
         await raw.close()
 
 
-async def test_one_stream_until_the_first_valid_token(ca: LocalCA, clock: FakeClock) -> None:
+async def test_one_stream_until_the_first_valid_token(ca: LocalCA, clock: ManualClock) -> None:
     """With streams_before_auth=1, MAX_CONCURRENT_STREAMS is 1 until a valid JWT, then raised."""
     server = FakeApns(
         clock=clock,
@@ -429,7 +411,7 @@ async def test_garbage_client_does_not_stop_the_server(
     assert (await push(client, apns, token)).status_code == 200
 
 
-async def test_stop_sends_goaway_with_shutdown(ca: LocalCA, clock: FakeClock) -> None:
+async def test_stop_sends_goaway_with_shutdown(ca: LocalCA, clock: ManualClock) -> None:
     """stop() sends open connections a GOAWAY carrying {"reason":"Shutdown"}."""
     apns = FakeApns(
         clock=clock, ssl_context=ca.server_ssl_context(alpn=("h2",)), keys=[KEY], topics=[APP]

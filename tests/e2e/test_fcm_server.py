@@ -4,7 +4,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from fakeproviders.events import (
     TokenInvalidated,
 )
 from fakeproviders.fcm import FakeFcm, ServiceAccount
+from tests.doubles import Inbox
 
 PROJECT = "demo-proj"
 APP = "com.example.app"
@@ -43,16 +44,6 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self.t += seconds
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.pushes: list[tuple[str, str, dict[str, str], Mapping[str, Any]]] = []
-
-    def push_arrived(
-        self, token: str, push_id: str, headers: Mapping[str, str], payload: Mapping[str, Any]
-    ) -> None:
-        self.pushes.append((token, push_id, dict(headers), payload))
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
 
 import pytest
 
@@ -15,32 +13,15 @@ from fakeproviders.events import (
     TokenInvalidated,
     TokenIssued,
 )
+from tests.doubles import Inbox, ManualClock
 
 APP = "com.example.app"
 T0 = 1_700_000_000.0
 
 
-class FakeClock:
-    def __init__(self, now: float = T0) -> None:
-        self.t = now
-
-    def now(self) -> float:
-        return self.t
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.pushes: list[tuple[str, str, Mapping[str, str], Mapping[str, Any]]] = []
-
-    def push_arrived(
-        self, token: str, push_id: str, headers: Mapping[str, str], payload: Mapping[str, Any]
-    ) -> None:
-        self.pushes.append((token, push_id, headers, payload))
-
-
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> ManualClock:
+    return ManualClock(T0)
 
 
 @pytest.fixture
@@ -49,7 +30,7 @@ def events() -> list[ProviderEvent]:
 
 
 @pytest.fixture
-def registry(clock: FakeClock, events: list[ProviderEvent]) -> ApnsRegistry:
+def registry(clock: ManualClock, events: list[ProviderEvent]) -> ApnsRegistry:
     return ApnsRegistry(clock, events.append)
 
 
@@ -59,7 +40,7 @@ PAYLOAD = {"aps": {"alert": "hi"}}
 def test_register_issues_64_lowercase_hex() -> None:
     """A token is 32 random bytes as 64 lowercase hex, announced as TokenIssued."""
     events: list[ProviderEvent] = []
-    token = ApnsRegistry(FakeClock(), events.append).register("p1", APP)
+    token = ApnsRegistry(ManualClock(T0), events.append).register("p1", APP)
     assert re.fullmatch(r"[0-9a-f]{64}", token)
     assert events == [TokenIssued(at=T0, provider="apns", token=token, app_id=APP, phone_id="p1")]
 
@@ -79,7 +60,7 @@ def test_lookup_returns_the_record(registry: ApnsRegistry) -> None:
 
 
 def test_unregister_in_immediate_mode_invalidates_at_the_clock_time(
-    clock: FakeClock, events: list[ProviderEvent]
+    clock: ManualClock, events: list[ProviderEvent]
 ) -> None:
     """In the "immediate" test mode, uninstall marks the token invalid at clock.now()."""
     registry = ApnsRegistry(
@@ -184,7 +165,7 @@ def test_expiration_zero_while_offline_is_discarded(
 
 
 def test_stored_push_past_its_expiration_is_discarded_on_connect(
-    registry: ApnsRegistry, clock: FakeClock, events: list[ProviderEvent]
+    registry: ApnsRegistry, clock: ManualClock, events: list[ProviderEvent]
 ) -> None:
     """A stored push whose apns-expiration passed before the phone connects is discarded."""
     token = registry.register("p1", APP)
@@ -199,7 +180,7 @@ def test_stored_push_past_its_expiration_is_discarded_on_connect(
 
 
 def test_push_without_expiration_is_kept_for_30_days(
-    registry: ApnsRegistry, clock: FakeClock
+    registry: ApnsRegistry, clock: ManualClock
 ) -> None:
     """Without apns-expiration a stored push lives 30 days, no longer."""
     token = registry.register("p1", APP)
@@ -222,7 +203,7 @@ def test_disconnect_makes_later_pushes_stored(registry: ApnsRegistry) -> None:
 
 
 def test_uninstall_in_immediate_mode_discards_the_stored_push(
-    clock: FakeClock, events: list[ProviderEvent]
+    clock: ManualClock, events: list[ProviderEvent]
 ) -> None:
     """In the "immediate" mode, the stored push of an uninstalled app is discarded."""
     registry = ApnsRegistry(

@@ -6,7 +6,7 @@ import pytest
 
 from fakeproviders.events import NotificationAccepted, NotificationDiscarded
 from fakeproviders.faults import Fault
-from tests.fakeproviders.test_fcm_support import APP, PROJECT, Harness, body, error_code
+from tests.fakeproviders.fcm_support import APP, PROJECT, Harness, body, error_code
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fakeproviders.fcm.frontend import FcmFrontEnd
-from tests.fakeproviders.test_fcm_support import APP, BEARER, PROJECT, Harness
+from tests.fakeproviders.fcm_support import APP, BEARER, PROJECT, Harness
 
 #: (HTTP status, google.rpc status) pairs Google documents for messages:send (reference §2).
 DOCUMENTED = {

@@ -6,7 +6,7 @@ import pytest
 
 from fakeproviders.events import NotificationDiscarded, TokenInvalidated
 from fakeproviders.fcm.registry import Delivery, FcmRegistry, UnknownToken
-from tests.fakeproviders.test_fcm_support import APP, DAY, PROJECT, Inbox, ManualClock
+from tests.fakeproviders.fcm_support import APP, DAY, PROJECT, Inbox, ManualClock
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -18,34 +17,10 @@ from fakeproviders.events import (
 )
 from fakeproviders.fcm import FcmRegistry
 from fakeproviders.fcm.registry import DELETED_MESSAGES_PAYLOAD, Delivery
+from tests.doubles import Inbox, ManualClock
 
 DAY = 86_400.0
 APP = "com.example.app"
-
-
-class ManualClock:
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.t = start
-
-    def now(self) -> float:
-        return self.t
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.pushes: list[tuple[str, str, dict[str, str], Mapping[str, Any]]] = []
-
-    def push_arrived(
-        self, token: str, push_id: str, headers: Mapping[str, str], payload: Mapping[str, Any]
-    ) -> None:
-        self.pushes.append((token, push_id, dict(headers), payload))
-
-    @property
-    def ids(self) -> list[str]:
-        return [p[1] for p in self.pushes]
 
 
 @pytest.fixture

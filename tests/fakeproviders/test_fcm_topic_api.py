@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from fakeproviders.fcm.topics import TooManyTopics, TopicSubscriptions
-from tests.fakeproviders.test_fcm_support import APP, BEARER, PROJECT, Harness, body, error_code
+from tests.fakeproviders.fcm_support import APP, BEARER, PROJECT, Harness, body, error_code
 
 
 @pytest.fixture

@@ -18,36 +18,12 @@ from fakeproviders.fcm.oauth import (
 from fakeproviders.fcm.registry import FcmRegistry
 from fakeproviders.fcm.reply import Reply
 from fakeproviders.fcm.topic_api import TopicManagement
+from tests.doubles import Inbox, ManualClock
 
 PROJECT = "demo-proj"
 APP = "com.example.app"
 BEARER = "Bearer ya29.good"
 DAY = 86_400.0
-
-
-class ManualClock:
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.t = start
-
-    def now(self) -> float:
-        return self.t
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.pushes: list[tuple[str, str, dict[str, str], Mapping[str, Any]]] = []
-
-    def push_arrived(
-        self, token: str, push_id: str, headers: Mapping[str, str], payload: Mapping[str, Any]
-    ) -> None:
-        self.pushes.append((token, push_id, dict(headers), payload))
-
-    @property
-    def ids(self) -> list[str]:
-        return [p[1] for p in self.pushes]
 
 
 class Harness:
