@@ -34,11 +34,11 @@ from .api_schemas import (
     NotificationOut,
     SegmentIn,
     SegmentOut,
-    StatsOut,
 )
 from .errors import InvalidInput, NotFound
 from .models import Device, NotificationRequest, Segment
 from .service import SenderService
+from .stats import Stats
 
 log = logging.getLogger(__name__)
 
@@ -151,11 +151,11 @@ def create_app(service: SenderService, *, api_key: str, app_key: str) -> FastAPI
         """A saved segment."""
         return SegmentOut(**service.get_segment(name).to_json())
 
-    @app.get("/v1/stats", response_model=StatsOut, dependencies=api_auth)
-    async def stats(notification_id: str | None = None) -> StatsOut:
+    @app.get("/v1/stats", response_model=Stats, dependencies=api_auth)
+    async def stats(notification_id: str | None = None) -> Stats:
         """Requested, sent, accepted, failed by reason, retries, auth errors, tokens pruned,
         engagement and open rate; for everything or for one ``notification_id``."""
-        return StatsOut(**service.stats(notification_id).to_json())
+        return service.stats(notification_id)
 
     @app.post("/v1/events", response_model=EventOut, status_code=202, dependencies=app_auth)
     async def record_event(body: EventIn) -> EventOut:

@@ -72,21 +72,6 @@ class SegmentOut(SegmentIn):
     name: str
 
 
-class StatsOut(BaseModel):
-    requested: int
-    sent: int
-    accepted: int
-    failed: dict[str, int]
-    retries: int
-    auth_errors: int
-    received: int
-    opened: int
-    dismissed: int
-    open_rate: float
-    tokens_pruned: int | None = None
-    tokens_pruned_by_reason: dict[str, int] = Field(default_factory=dict)
-
-
 class NotificationAccepted(BaseModel):
     id: str
 
