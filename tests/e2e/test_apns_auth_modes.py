@@ -13,10 +13,11 @@ import pytest
 from fakeproviders.apns import ApnsSigningKey, FakeApns
 from fakeproviders.apns.certificates import issue_push_certificate
 from fakeproviders.ca import IssuedCertificate, LocalCA
+from tests.doubles import ManualClock
 from tests.e2e.test_apns_server import (
     APP,
+    T0,
     TIMEOUT,
-    FakeClock,
     Inbox,
     RawH2,
     auth_headers,
@@ -31,7 +32,7 @@ BODY = b'{"aps":{"alert":"hi"}}'
 @pytest.fixture
 async def pair(ca: LocalCA) -> AsyncIterator[tuple[FakeApns, FakeApns]]:
     sandbox, production = FakeApns.pair(
-        clock=FakeClock(),
+        clock=ManualClock(T0),
         ssl_context=lambda: ca.server_ssl_context(alpn=("h2",)),
         keys=[SANDBOX_KEY, PRODUCTION_KEY],
         topics=[APP],

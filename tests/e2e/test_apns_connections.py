@@ -15,11 +15,12 @@ import pytest
 
 from fakeproviders.apns import ApnsOptions, FakeApns
 from fakeproviders.ca import LocalCA
+from tests.doubles import ManualClock
 from tests.e2e.test_apns_server import (
     APP,
     KEY,
+    T0,
     TIMEOUT,
-    FakeClock,
     RawH2,
     auth_headers,
     no_alpn_context,
@@ -37,7 +38,7 @@ def request_headers(token: str) -> list[tuple[str, str]]:
     return [*pseudo, (":authority", "localhost"), *AUTH.items()]
 
 
-async def serving(ca: LocalCA, clock: FakeClock, **options: object) -> FakeApns:
+async def serving(ca: LocalCA, clock: ManualClock, **options: object) -> FakeApns:
     apns = FakeApns(
         clock=clock,
         ssl_context=ca.server_ssl_context(alpn=("h2",)),
@@ -50,12 +51,12 @@ async def serving(ca: LocalCA, clock: FakeClock, **options: object) -> FakeApns:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> ManualClock:
+    return ManualClock(T0)
 
 
 @pytest.fixture
-async def apns(ca: LocalCA, clock: FakeClock) -> AsyncIterator[FakeApns]:
+async def apns(ca: LocalCA, clock: ManualClock) -> AsyncIterator[FakeApns]:
     server = await serving(ca, clock)
     yield server
     await server.stop()
@@ -136,7 +137,7 @@ async def test_invalid_token_keeps_the_stream_limit_at_1(apns: FakeApns, ca: Loc
 
 
 async def test_throttle_drops_to_one_stream_after_a_rejection(
-    ca: LocalCA, clock: FakeClock
+    ca: LocalCA, clock: ManualClock
 ) -> None:
     """With throttle_after_rejection, a rejection drops the limit to 1; a success restores it."""
     apns = await serving(ca, clock, throttle_after_rejection=True)
@@ -153,7 +154,7 @@ async def test_throttle_drops_to_one_stream_after_a_rejection(
         await apns.stop()
 
 
-async def test_idle_connection_gets_goaway_idle_timeout(ca: LocalCA, clock: FakeClock) -> None:
+async def test_idle_connection_gets_goaway_idle_timeout(ca: LocalCA, clock: ManualClock) -> None:
     """With idle_timeout, a connection without requests gets GOAWAY {"reason":"IdleTimeout"}."""
     apns = await serving(ca, clock, idle_timeout=0.05)
     raw = await RawH2.open(apns.port, no_alpn_context(ca))
@@ -165,7 +166,7 @@ async def test_idle_connection_gets_goaway_idle_timeout(ca: LocalCA, clock: Fake
         await apns.stop()
 
 
-async def test_too_many_errors_end_the_connection(ca: LocalCA, clock: FakeClock) -> None:
+async def test_too_many_errors_end_the_connection(ca: LocalCA, clock: ManualClock) -> None:
     """After max_errors_per_connection rejections the server answers, then GOAWAY and closes."""
     apns = await serving(ca, clock, max_errors_per_connection=2)
     raw = await RawH2.open(apns.port, no_alpn_context(ca))
@@ -200,7 +201,7 @@ async def test_exceeding_the_stream_limit_gets_goaway_refused_stream(
     await still_serving(apns, ca)
 
 
-async def test_rapid_stream_resets_end_the_connection(ca: LocalCA, clock: FakeClock) -> None:
+async def test_rapid_stream_resets_end_the_connection(ca: LocalCA, clock: ManualClock) -> None:
     """A client resetting more streams than max_stream_resets gets GOAWAY ENHANCE_YOUR_CALM."""
     apns = await serving(ca, clock, max_stream_resets=20, streams_before_auth=None)
     raw = await RawH2.open(apns.port, no_alpn_context(ca))

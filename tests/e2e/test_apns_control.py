@@ -14,12 +14,12 @@ import pytest
 from fakeproviders.apns import FakeApns
 from fakeproviders.ca import LocalCA
 from fakeproviders.faults import Fault
+from tests.doubles import ManualClock
 from tests.e2e.test_apns_server import (
     APP,
     KEY,
     T0,
     TIMEOUT,
-    FakeClock,
     Inbox,
     RawH2,
     auth_headers,
@@ -31,7 +31,7 @@ from tests.e2e.test_apns_server import (
 @pytest.fixture
 async def apns(ca: LocalCA) -> AsyncIterator[FakeApns]:
     server = FakeApns(
-        clock=FakeClock(),
+        clock=ManualClock(T0),
         ssl_context=ca.server_ssl_context(alpn=("h2",)),
         keys=[KEY],
         topics=[APP],

@@ -13,7 +13,8 @@ import pytest
 from fakeproviders.ca import LocalCA
 from fakeproviders.faults import Fault
 from fakeproviders.fcm import FakeFcm, ServiceAccount
-from tests.e2e.test_fcm_server import APP, PROJECT, Inbox, ManualClock, minted_token, send
+from tests.doubles import Inbox
+from tests.e2e.test_fcm_server import APP, PROJECT, ManualClock, minted_token, send
 
 
 @dataclass
