@@ -25,3 +25,9 @@ class FcmOptions:
     THIRD_PARTY_AUTH_ERROR (§2.3)."""
     request_log_size: int = 10_000
     """How many entries ``FakeFcm.request_log`` keeps."""
+    max_concurrent_streams: int = 100
+    """HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS. Google's value is undocumented [U]; 100 is what
+    firebase-admin-node assumes (``peerMaxConcurrentStreams: 100``, reference/fcm.md §6)."""
+    idle_timeout: float | None = None
+    """Real seconds after which an idle client connection is closed. Google's front ends close
+    idle connections at some point, undocumented [U]; None keeps them open."""

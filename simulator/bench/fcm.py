@@ -3,8 +3,9 @@
 The fake does everything a real send costs it: the OAuth2 bearer check (a token minted through
 its own JWT-bearer endpoint), full validation of a realistic message, the registry lookup, and
 delivery to simulated Android phones (``devices.phone.AndroidPhone``). The baseline is an ASGI
-app that answers 200 with a message name to everything, served by the same hypercorn setup
-(``FakeFcm``'s server with its app swapped), driven by the same client, in the same run.
+app that answers 200 with a message name to everything, served by the same server
+(``fakeproviders.asgi.AsgiServer``, as ``FakeFcm`` serves its app), driven by the same client,
+in the same run.
 
 The client is a lean HTTP/2 client on ``h2`` with ``CONCURRENCY`` streams in flight on one TLS
 connection: httpx's HTTP/2 client costs more CPU per request than either server (profiled), so
@@ -30,6 +31,7 @@ import httpx
 import jwt
 
 from devices.phone import AndroidPhone
+from fakeproviders.asgi import AsgiServer
 from fakeproviders.ca import LocalCA
 from fakeproviders.fcm import FakeFcm, ServiceAccount
 from simulator.bench.report import BenchOptions, BenchReport, Measurement
@@ -53,14 +55,6 @@ async def _bare_app(
     send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
 ) -> None:
     """Answers 200 and a message name to every request, after reading its body."""
-    if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
     more = True
     while more:
         more = (await receive()).get("more_body", False)
@@ -178,14 +172,11 @@ async def run(options: BenchOptions) -> BenchReport:
     account = ServiceAccount.generate(PROJECT)
     clock = _Clock()
 
-    def server() -> FakeFcm:
-        return FakeFcm(
-            clock=clock, ssl_context=ca.server_ssl_context(alpn=("h2", "http/1.1")),
-            project_id=PROJECT, service_account=account,
-        )  # fmt: skip
-
-    fake, bare = server(), server()
-    bare.app = _bare_app  # type: ignore[assignment]  # same hypercorn setup, trivial app
+    server_context = ca.server_ssl_context(alpn=("h2", "http/1.1"))
+    fake = FakeFcm(
+        clock=clock, ssl_context=server_context, project_id=PROJECT, service_account=account
+    )
+    bare = AsgiServer(_bare_app, server_context)  # the server FakeFcm uses, a trivial app
     phones = [
         AndroidPhone(f"bench-{i}", push_service=fake.registry, clock=clock) for i in range(PHONES)
     ]
@@ -206,16 +197,16 @@ async def run(options: BenchOptions) -> BenchReport:
         context = ca.client_ssl_context()
 
         async def drive(url: str, batch: list[bytes]) -> tuple[float, list[float], int]:
-            # A fresh connection per run: hypercorn closes connections idle for 5 s.
             client = await _H2Client.connect(url, context)
             try:
                 return await client.drive(url, path, batch, headers)
             finally:
                 await client.close()
 
-        await drive(bare.url, warmup)
+        bare_url = f"https://127.0.0.1:{bare.port}"
+        await drive(bare_url, warmup)
         await drive(fake.url, warmup)
-        bare_s, bare_lat, bare_ok = await drive(bare.url, bodies)
+        bare_s, bare_lat, bare_ok = await drive(bare_url, bodies)
         fake_s, fake_lat, fake_ok = await drive(fake.url, bodies)
         http_version = fake.request_log[-1].http_version
     finally:
@@ -233,7 +224,7 @@ async def run(options: BenchOptions) -> BenchReport:
     ratio = fake_row.rate / bare_row.rate if bare_row.rate else 0.0
     return BenchReport(
         name="fcm",
-        title="accepted messages/s over TLS HTTP/2, same hypercorn server and h2 client",
+        title="accepted messages/s over TLS HTTP/2, same ASGI server and h2 client",
         rows=[fake_row, bare_row],
         target=f"fake >= {TARGET_RATIO} x bare ASGI app",
         ratio=ratio,
