@@ -19,7 +19,6 @@ import h2.settings
 from h2.connection import ConnectionState
 from h2.errors import ErrorCodes
 from h2.settings import SettingCodes
-from hyperframe.frame import GoAwayFrame
 
 from fakeproviders.asgi.connection import Connection
 from fakeproviders.asgi.exchange import (
@@ -116,11 +115,9 @@ class Http2Connection(Connection):
         if not self._answering:
             self._end()
             return
-        # GOAWAY now so the client opens no new stream, without closing h2's state machine:
-        # the answers in flight still have to be sent (RFC 9113 §6.8, graceful shutdown).
-        self._flush()
-        goaway = GoAwayFrame(0, last_stream_id=self._h2.highest_inbound_stream_id)
-        self._write(goaway.serialize())
+        # New streams are refused (REFUSED_STREAM: safe to retry) until the answers in flight
+        # are written; then GOAWAY and close. No GOAWAY first: httpx fails every stream still
+        # waiting when one arrives, even those the GOAWAY lets finish.
 
     # -- for the exchanges ---------------------------------------------------------------------
 
