@@ -86,6 +86,7 @@ def proxy_routes(*, apns_port: int, fcm_port: int) -> dict[tuple[str, int], Rout
 # 10,000-phone campaign faster than 2000 (pushsim bench campaign, profiled).
 _SENDER_IN_FLIGHT = 200
 
+
 class SimulationError(Exception):
     """The simulation was used wrongly (not started, unknown phone…) or could not start."""
 
