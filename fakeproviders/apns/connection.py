@@ -29,10 +29,20 @@ from fakeproviders.apns.auth import ConnectionAuth
 from fakeproviders.apns.options import ApnsOptions
 from fakeproviders.apns.reasons import ApnsReason
 from fakeproviders.apns.validation import new_apns_id
+from fakeproviders.hpack_plain import PlainEncoder, unindexed
 
 log = logging.getLogger(__name__)
 
-_H2_CONFIG = h2.config.H2Configuration(client_side=False, header_encoding=None)
+# Inbound headers are validated by h2 (RFC 9113 §8.2.1, as Apple's server would); outbound
+# ones are our own constants and ids.
+_H2_CONFIG = h2.config.H2Configuration(
+    client_side=False,
+    header_encoding=None,
+    validate_outbound_headers=False,
+    normalize_outbound_headers=False,
+)
+# New in every answer: indexing them would only churn the HPACK dynamic table.
+_PER_ANSWER = frozenset({"apns-id", "apns-unique-id"})
 # What APNs sent when a client opened more streams than allowed (pushy#356, reference §4).
 _TOO_MANY_STREAMS = b"Maximum active streams violated for this endpoint."
 
@@ -122,6 +132,7 @@ class ApnsConnection(asyncio.Protocol):
         self._on_open = on_open
         self._on_close = on_close
         self._h2 = h2.connection.H2Connection(config=_H2_CONFIG)
+        self._h2.encoder = PlainEncoder()
         self._auth = ConnectionAuth()
         self._requests: dict[int, Request] = {}
         self._pending: dict[int, bytes] = {}  # error bodies waiting for flow-control window
@@ -340,7 +351,7 @@ class ApnsConnection(asyncio.Protocol):
             self._set_stream_limit(self._options.max_concurrent_streams)
 
     def _respond(self, stream_id: int, reply: Reply) -> None:
-        headers = [(":status", str(reply.status)), *reply.headers]
+        headers = [(":status", str(reply.status)), *unindexed(reply.headers, _PER_ANSWER)]
         if not reply.body:
             self._h2.send_headers(stream_id, headers, end_stream=True)
             return

@@ -30,6 +30,7 @@ from fakeproviders.asgi.exchange import (
     http_date,
     http_scope,
 )
+from fakeproviders.hpack_plain import PlainEncoder
 
 log = logging.getLogger("fakeproviders.asgi")
 
@@ -72,6 +73,7 @@ class Http2Connection(Connection):
     ) -> None:
         super().__init__(app, limits, on_open=on_open, on_close=on_close)
         self._h2 = h2.connection.H2Connection(config=_H2_CONFIG)
+        self._h2.encoder = PlainEncoder()
         self._incoming: dict[int, _Incoming] = {}
         self._answering: dict[int, _Http2Exchange] = {}
         self._outbound: dict[int, _Outbound] = {}

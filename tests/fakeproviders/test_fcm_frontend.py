@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from fakeproviders.events import NotificationAccepted, NotificationDiscarded
@@ -287,3 +289,12 @@ def test_unknown_bearer_token_is_401_without_details(h: Harness) -> None:
     reply = h.send({"topic": "news"}, auth="Bearer ya29.forged")
     error = body(reply)["error"]
     assert (reply.status, error["status"], "details" in error) == (401, "UNAUTHENTICATED", False)
+
+
+def test_accepted_send_is_written_like_googles_pretty_json(h: Harness) -> None:
+    """A 200 answer is the two-space-indented JSON Google sends, byte for byte."""
+    token, _ = h.phone()
+    reply = h.send({"token": token})
+    assert reply.status == 200
+    assert reply.headers["content-type"] == "application/json; charset=UTF-8"
+    assert reply.body == json.dumps(body(reply), indent=2).encode()
