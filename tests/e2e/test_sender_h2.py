@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from fakeproviders.apns import ApnsSigningKey, FakeApns
 from fakeproviders.apns.options import ApnsOptions
+from fakeproviders.asgi import AsgiServer
 from fakeproviders.ca import LocalCA
 from fakeproviders.clock import WallClock
 from sender import ApnsClient, SystemClock
+from sender.errors import ProviderUnreachable
+from sender.h2_pool import H2Pool
 
 APP = "com.example.app"
 
@@ -87,3 +93,28 @@ async def test_pool_reconnects_after_the_server_goes_away(ca: LocalCA, tmp_path:
         assert client.pool.connections_opened == 2
     finally:
         await client.aclose()
+
+
+async def test_pool_gives_up_on_a_silent_server_and_resets_the_stream(ca: LocalCA) -> None:
+    """A server that never answers: ProviderUnreachable after the timeout, and the stream is
+    reset (CANCEL) so the server learns that nobody waits for it any more."""
+    reset = asyncio.Event()
+
+    async def silent(scope: Any, receive: Any, send: Any) -> None:
+        await receive()  # the body
+        if (await receive())["type"] == "http.disconnect":  # waits until the stream is reset
+            reset.set()
+
+    server = AsgiServer(silent, ca.server_ssl_context(alpn=("h2",)))
+    await server.start()
+    pool = H2Pool(f"https://127.0.0.1:{server.port}", ca.client_ssl_context(), max_connections=1)
+    try:
+        with pytest.raises(ProviderUnreachable, match=r"no answer from .* in 0\.2 s"):
+            await pool.request("POST", "/", [], b"{}", timeout=0.2)
+        async with asyncio.timeout(5):
+            await reset.wait()
+        (connection,) = pool.connections
+        assert connection.usable and connection.reserved == 0  # the connection stays in use
+    finally:
+        await pool.aclose()
+        await server.stop()
