@@ -6,6 +6,7 @@ TLS write per loop iteration: many answers per write is what keeps the per-reque
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
@@ -80,8 +81,8 @@ class Http2Connection(Connection):
         self._flush_scheduled = False
         self._ending = False
 
-    def connection_made(self, transport: object) -> None:
-        super().connection_made(transport)  # type: ignore[arg-type]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
         self._h2.local_settings = h2.settings.Settings(
             client=False,
             initial_values={
@@ -291,8 +292,9 @@ class Http2Connection(Connection):
         if self._ending:
             return
         self._ending = True
-        with contextlib.suppress(h2.exceptions.ProtocolError):
-            self._h2.close_connection()
+        if self._h2.state_machine.state is not ConnectionState.CLOSED:  # else GOAWAY was sent
+            with contextlib.suppress(h2.exceptions.ProtocolError):
+                self._h2.close_connection()
         self._flush()
         self._close()
 

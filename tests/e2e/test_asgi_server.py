@@ -309,3 +309,23 @@ def test_limits_defaults() -> None:
     assert limits.max_concurrent_streams == 100
     assert (limits.max_body_bytes, limits.max_header_bytes) == (8 * 1024 * 1024, 64 * 1024)
     assert limits.idle_timeout is None
+
+
+async def test_http2_garbage_ends_only_that_connection(server: AsgiServer, ca: LocalCA) -> None:
+    """Bytes that are not HTTP/2 after ALPN h2: GOAWAY (PROTOCOL_ERROR) and close; the server
+    keeps serving other clients."""
+    context = ca.client_ssl_context()
+    context.set_alpn_protocols(["h2"])
+    reader, writer = await asyncio.open_connection(
+        "127.0.0.1", server.port, ssl=context, server_hostname="localhost"
+    )
+    writer.write(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n" * 2)
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            answer = await reader.read(-1)
+    finally:
+        writer.close()
+    # The server's SETTINGS, then a GOAWAY frame (type 0x7) with PROTOCOL_ERROR (0x1).
+    assert b"\x07\x00\x00\x00\x00\x00" in answer and answer.endswith(b"\x00\x00\x00\x01")
+    async with client(ca, True) as http:
+        assert (await http.post(url(server), content=b"still")).content == b"echo:still"
