@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from http import HTTPStatus
 
 import h11
 
@@ -70,7 +71,7 @@ class Http11Connection(Connection):
             headers = [*headers, (b"content-length", str(len(body)).encode())]
         if self._draining:
             headers = [*headers, (b"connection", b"close")]
-        self._send(h11.Response(status_code=status, headers=headers), body, end)
+        self._send(_response(status, headers), body, end)
 
     def send_body(self, body: bytes, end: bool) -> None:
         """Send more of the body (and the end, if ``end``)."""
@@ -170,7 +171,7 @@ class Http11Connection(Connection):
                 (b"date", http_date()),
             ]
             try:
-                data = self._h11.send(h11.Response(status_code=status, headers=headers))
+                data = self._h11.send(_response(status, headers))
                 self._write((data or b"") + (self._h11.send(h11.Data(data=body)) or b""))
                 self._write(self._h11.send(h11.EndOfMessage()) or b"")
             except h11.LocalProtocolError:
@@ -185,6 +186,15 @@ class Http11Connection(Connection):
             self._exchange.disconnect()
             self._exchange = None
         super().connection_lost(exc)
+
+
+def _response(status: int, headers: Headers) -> h11.Response:
+    """The status line with its usual reason phrase ("404 Not Found"), as Google's servers send."""
+    try:
+        reason = HTTPStatus(status).phrase.encode()
+    except ValueError:
+        reason = b""
+    return h11.Response(status_code=status, headers=headers, reason=reason)
 
 
 class _Http11Exchange(Exchange):

@@ -213,7 +213,7 @@ async def test_http1_without_alpn_and_pipelined_requests(server: AsgiServer, ca:
     one = b"POST /1 HTTP/1.1\r\nhost: x\r\ncontent-length: 3\r\n\r\none"
     two = b"POST /2 HTTP/1.1\r\nhost: x\r\ncontent-length: 3\r\nconnection: close\r\n\r\ntwo"
     answer = await raw_http1(server, ca, one + two)
-    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
     assert answer.index(b"echo:one") < answer.index(b"echo:two")
     assert answer.count(b"content-length: 8\r\n") == 2
 
@@ -221,7 +221,7 @@ async def test_http1_without_alpn_and_pipelined_requests(server: AsgiServer, ca:
 async def test_http1_malformed_request_gets_400_and_close(server: AsgiServer, ca: LocalCA) -> None:
     """A request line that is not HTTP gets 400 and the connection is closed."""
     answer = await raw_http1(server, ca, b"NOT HTTP AT ALL\r\n\r\n")
-    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert b"connection: close" in answer
 
 
