@@ -47,6 +47,7 @@ class AsgiServer:
         self._stop_grace = stop_grace
         self._server: asyncio.Server | None = None
         self._connections: set[Connection] = set()
+        self._undecided: set[_Negotiation] = set()
 
     @property
     def port(self) -> int:
@@ -77,7 +78,7 @@ class AsgiServer:
             sock.close()
             raise ServerError(f"cannot bind {host}:{port}: {exc}") from exc
         self._server = await asyncio.get_running_loop().create_server(
-            lambda: _Negotiation(self._new_connection),
+            lambda: _Negotiation(self._new_connection, self._undecided, self._accepting),
             sock=sock,
             ssl=self._ssl_context,
             ssl_handshake_timeout=_HANDSHAKE_TIMEOUT,
@@ -89,6 +90,8 @@ class AsgiServer:
         if server is None:
             return
         server.close()
+        for negotiation in list(self._undecided):
+            negotiation.abort()  # connected, but sent nothing yet that tells its protocol
         connections = list(self._connections)
         for connection in connections:
             connection.shut_down()
@@ -114,6 +117,9 @@ class AsgiServer:
     ) -> None:
         await self.stop()
 
+    def _accepting(self) -> bool:
+        return self._server is not None
+
     def _new_connection(self, http2: bool) -> Connection:
         kind = Http2Connection if http2 else Http11Connection
         return kind(
@@ -127,18 +133,30 @@ class AsgiServer:
 class _Negotiation(asyncio.Protocol):
     """The first protocol of every connection: hands it to HTTP/2 or HTTP/1.1."""
 
-    def __init__(self, new_connection: Callable[[bool], Connection]) -> None:
+    def __init__(
+        self,
+        new_connection: Callable[[bool], Connection],
+        undecided: set[_Negotiation],
+        accepting: Callable[[], bool],
+    ) -> None:
         self._new_connection = new_connection
+        self._undecided = undecided
+        self._accepting = accepting
         self._transport: asyncio.Transport | None = None
         self._seen = b""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        if not self._accepting():
+            transport.abort()  # its TLS handshake ended after stop() began
+            return
         ssl_object = transport.get_extra_info("ssl_object")
         alpn = ssl_object.selected_alpn_protocol() if ssl_object is not None else None
         if alpn is not None:
             self._hand_over(alpn == "h2")
+        else:
+            self._undecided.add(self)
 
     def data_received(self, data: bytes) -> None:
         # No ALPN: the first bytes tell (RFC 9113 §3.3, prior knowledge).
@@ -147,8 +165,16 @@ class _Negotiation(asyncio.Protocol):
             return
         self._hand_over(self._seen.startswith(_H2_PREFACE), self._seen)
 
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._undecided.discard(self)
+
+    def abort(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()
+
     def _hand_over(self, http2: bool, seen: bytes = b"") -> None:
         assert self._transport is not None
+        self._undecided.discard(self)
         connection = self._new_connection(http2)
         self._transport.set_protocol(connection)
         connection.connection_made(self._transport)

@@ -329,3 +329,19 @@ async def test_http2_garbage_ends_only_that_connection(server: AsgiServer, ca: L
     assert b"\x07\x00\x00\x00\x00\x00" in answer and answer.endswith(b"\x00\x00\x00\x01")
     async with client(ca, True) as http:
         assert (await http.post(url(server), content=b"still")).content == b"echo:still"
+
+
+async def test_stop_closes_a_connection_that_never_said_its_protocol(
+    app: Echo, ca: LocalCA
+) -> None:
+    """No ALPN and no bytes yet: stop() still closes the connection instead of leaving it."""
+    server = await started(app, ca)
+    reader, writer = await asyncio.open_connection(
+        "127.0.0.1", server.port, ssl=ca.client_ssl_context(), server_hostname="localhost"
+    )
+    try:
+        await server.stop()
+        async with asyncio.timeout(TIMEOUT):
+            assert await reader.read() == b""  # closed by the server
+    finally:
+        writer.close()
