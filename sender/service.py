@@ -3,7 +3,8 @@
 ``submit`` persists a request and queues it; worker tasks resolve its audience (a user, a list of
 users, a saved segment, everyone, or an FCM topic), send to every active token, record each
 outcome, retry what is worth retrying and prune dead tokens. The decisions are in ``policy``, the
-wire shapes in ``payloads``, batching of outcomes in ``recorder``; this module sequences them.
+wire shapes in ``payloads``, one push's attempts and outcome in ``delivery``, batching of
+outcomes in ``recorder``; this module sequences them.
 
 After a crash the store still holds every accepted notification that was not done; ``start``
 resumes them and skips tokens that already have an outcome, so each push is sent at least once
@@ -16,18 +17,15 @@ import asyncio
 import logging
 import random
 import uuid
-from dataclasses import dataclass
 
 from .apns_client import ApnsClient
 from .clock import Clock
-from .errors import InvalidInput, NotFound, ProviderAuthError, ProviderUnreachable
+from .delivery import Deliverer, target_of
+from .errors import InvalidInput, NotFound
 from .events import (
     Emit,
     EngagementRecorded,
     NotificationRequested,
-    PushFailed,
-    PushRetried,
-    PushSent,
     TokenPruned,
     discard_event,
 )
@@ -40,23 +38,13 @@ from .models import (
     NotificationRequest,
     Segment,
 )
-from .payloads import apns_push, encode, fcm_message
-from .policy import AUTH_REASONS, RetryPolicy, Verdict, judge_apns, judge_fcm
+from .policy import AUTH_REASONS, RetryPolicy
 from .recorder import DeliveryRecorder
 from .stats import Stats
 from .store import Store
 from .validation import check_device, check_engagement, check_request, check_segment
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class _Attempt:
-    verdict: Verdict
-    status: int
-    push_id: str | None
-    reason: str | None
-    retry_after: int | None = None
 
 
 class SenderService:
@@ -83,11 +71,19 @@ class SenderService:
         self.fcm = fcm
         self.clock = clock
         self._emit = emit
-        self._retry = retry or RetryPolicy()
-        self._rng = rng or random.Random()
         self._worker_count = workers
-        self._slots = asyncio.Semaphore(max_in_flight)
         self.recorder = recorder or DeliveryRecorder(store)
+        self._deliver = Deliverer(
+            store,
+            apns,
+            fcm,
+            clock,
+            emit,
+            self.recorder,
+            retry=retry or RetryPolicy(),
+            rng=rng or random.Random(),
+            max_in_flight=max_in_flight,
+        )
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._queued: set[str] = set()
         self._workers: list[asyncio.Task[None]] = []
@@ -172,7 +168,7 @@ class SenderService:
                 notification_id=notification_id,
                 user_id=request.user_id or "",
                 kind=request.kind,
-                target=_target(request),
+                target=target_of(request),
             )
         )
         self._enqueue(notification_id)
@@ -282,11 +278,11 @@ class SenderService:
         # After a restart, tokens that already have an outcome are not sent to again.
         done = self.store.delivered_tokens(notification_id)
         if request.topic is not None or request.condition is not None:
-            if _target(request) not in done:
-                await self._deliver_topic(notification)
+            if target_of(request) not in done:
+                await self._deliver.to_topic(notification)
         else:
             devices = [d for d in self._audience(request) if d.token not in done]
-            await asyncio.gather(*(self._deliver(notification, d) for d in devices))
+            await asyncio.gather(*(self._deliver.to_device(notification, d) for d in devices))
         self.recorder.flush()
         self.store.set_status(notification_id, "done")
         self._finished(notification_id)
@@ -309,194 +305,3 @@ class SenderService:
         event = self._done.pop(notification_id, None)
         if event is not None:
             event.set()
-
-    async def _deliver(self, notification: Notification, device: Device) -> None:
-        ttl = notification.request.ttl
-        deadline = None if ttl is None else notification.created_at + ttl
-        attempt = 0
-        while True:
-            attempt += 1
-            async with self._slots:
-                result = await self._attempt(notification, device)
-            if result.verdict is not Verdict.RETRY:
-                break
-            delay = self._retry.delay(attempt, result.retry_after, self._rng.random())
-            if delay is None or (deadline is not None and self.clock.now() + delay > deadline):
-                break  # out of attempts, or the push would arrive after its TTL
-            self._emit(
-                PushRetried(
-                    at=self.clock.now(),
-                    notification_id=notification.id,
-                    token=device.token,
-                    status=result.status,
-                    reason=result.reason or "",
-                    delay=delay,
-                )
-            )
-            await self.clock.sleep(delay)
-        self._record(notification, device, result, attempt)
-
-    async def _attempt(self, notification: Notification, device: Device) -> _Attempt:
-        try:
-            if device.platform == "ios":
-                return await self._attempt_apns(notification, device)
-            return await self._attempt_fcm(notification, device)
-        except ProviderUnreachable as exc:
-            log.warning("push to %s: %s", device.platform, exc)
-            return _Attempt(Verdict.RETRY, 0, None, "ProviderUnreachable")
-        except ProviderAuthError as exc:
-            log.error("push to %s: credentials refused: %s", device.platform, exc)
-            return _Attempt(Verdict.AUTH, 0, None, "ProviderAuthError")
-
-    async def _attempt_apns(self, notification: Notification, device: Device) -> _Attempt:
-        if self.apns is None:
-            return _Attempt(Verdict.FAILED, 0, None, "ApnsNotConfigured")
-        push = apns_push(notification.id, notification.request, device, self.clock.now())
-        result = await self.apns.send_encoded(
-            device.token, push.topic, push.headers, encode(push.payload)
-        )
-        registered_at = device.registered_at
-        if result.status != 200:
-            # Judge against the registration time now in the store: the app may have handed the
-            # token over again while this push was in flight.
-            registered_at = (self.store.get_device(device.token) or device).registered_at
-        verdict = judge_apns(result.status, result.reason, result.timestamp_ms, registered_at)
-        return _Attempt(verdict, result.status, result.apns_id, result.reason, result.retry_after)
-
-    async def _attempt_fcm(self, notification: Notification, device: Device) -> _Attempt:
-        if self.fcm is None:
-            return _Attempt(Verdict.FAILED, 0, None, "FcmNotConfigured")
-        message = fcm_message(notification.id, notification.request, device, now=self.clock.now())
-        result = await self.fcm.send(message)
-        verdict = judge_fcm(result.status, result.error_code)
-        return _Attempt(verdict, result.status, result.name, result.error_code, result.retry_after)
-
-    async def _deliver_topic(self, notification: Notification) -> None:
-        # A topic or condition is one FCM message; FCM fans it out (reference/fcm.md §1.2).
-        device = Device(
-            token=_target(notification.request),
-            platform="android",
-            app_id="",
-            user_id="",
-            registered_at=0,
-        )
-        if self.fcm is None:
-            self._record(
-                notification, device, _Attempt(Verdict.FAILED, 0, None, "FcmNotConfigured"), 1
-            )
-            return
-        request = notification.request
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                message = fcm_message(
-                    notification.id,
-                    request,
-                    None,
-                    topic=request.topic,
-                    condition=request.condition,
-                    now=self.clock.now(),
-                )
-                answer = await self.fcm.send(message)
-                verdict = judge_fcm(answer.status, answer.error_code)
-                # A topic is not a token: nothing to prune.
-                verdict = Verdict.FAILED if verdict is Verdict.PRUNE else verdict
-                result = _Attempt(
-                    verdict, answer.status, answer.name, answer.error_code, answer.retry_after
-                )
-            except ProviderUnreachable:
-                result = _Attempt(Verdict.RETRY, 0, None, "ProviderUnreachable")
-            except ProviderAuthError:
-                result = _Attempt(Verdict.AUTH, 0, None, "ProviderAuthError")
-            delay = self._retry.delay(attempt, result.retry_after, self._rng.random())
-            if result.verdict is not Verdict.RETRY or delay is None:
-                break
-            await self.clock.sleep(delay)
-        self._record(notification, device, result, attempt)
-
-    def _record(
-        self, notification: Notification, device: Device, result: _Attempt, attempts: int
-    ) -> None:
-        now = self.clock.now()
-        accepted = result.verdict is Verdict.ACCEPTED
-        reason = None if accepted else (result.reason or f"HTTP {result.status}")
-        self.recorder.add(
-            Delivery(
-                notification_id=notification.id,
-                token=device.token,
-                platform=device.platform,
-                outcome="accepted" if accepted else "failed",
-                push_id=result.push_id,
-                http_status=result.status,
-                reason=reason,
-                at=now,
-                attempts=attempts,
-            )
-        )
-        if accepted:
-            self._emit(
-                PushSent(
-                    at=now,
-                    notification_id=notification.id,
-                    user_id=device.user_id,
-                    token=device.token,
-                    app_id=device.app_id,
-                    platform=device.platform,
-                    push_id=result.push_id or "",
-                )
-            )
-            return
-        if result.verdict is Verdict.AUTH:
-            # The sender's credentials are at fault: say so loudly, keep the token.
-            log.error(
-                "%s refused our credentials (%s %s); token kept",
-                "APNs" if device.platform == "ios" else "FCM",
-                result.status,
-                reason,
-            )
-        self._emit(
-            PushFailed(
-                at=now,
-                notification_id=notification.id,
-                user_id=device.user_id,
-                token=device.token,
-                app_id=device.app_id,
-                platform=device.platform,
-                push_id=result.push_id,
-                status=result.status,
-                reason=reason or "",
-            )
-        )
-        if result.verdict is Verdict.PRUNE:
-            self._prune(notification, device, reason or "")
-
-    def _prune(self, notification: Notification, device: Device, reason: str) -> None:
-        current = self.store.get_device(device.token)
-        if current is None or not current.active or current.registered_at > device.registered_at:
-            return  # already gone, or handed over again since this send started
-        self.store.deactivate_device(device.token, reason)
-        self._emit(
-            TokenPruned(
-                at=self.clock.now(),
-                token=device.token,
-                user_id=device.user_id,
-                app_id=device.app_id,
-                reason=reason,
-                notification_id=notification.id,
-            )
-        )
-
-
-def _target(request: NotificationRequest) -> str:
-    if request.user_id is not None:
-        return f"user:{request.user_id}"
-    if request.user_ids is not None:
-        return f"users:{len(request.user_ids)}"
-    if request.segment is not None:
-        return f"segment:{request.segment}"
-    if request.topic is not None:
-        return f"topic:{request.topic}"
-    if request.condition is not None:
-        return f"condition:{request.condition}"
-    return "everyone"
