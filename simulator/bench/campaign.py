@@ -90,8 +90,9 @@ async def run(options: BenchOptions) -> BenchReport:
         notes=[
             f"sender stats after the run: accepted={stats['accepted']} failed={stats['failed']}"
             f" retries={stats['retries']}",
-            "in-process rows: fakes, phones and sender share one event loop on one core; "
-            "other jobs on the machine add noise",
+            "in-process rows: fakes, phones and sender share one event loop on one core (that "
+            "sender keeps 200 pushes in flight, pushsim-sender its default 2000); other jobs on "
+            "the machine add noise",
         ],
     )
 
