@@ -9,10 +9,10 @@ from typing import Any
 
 from fakeproviders.apns import broadcast as bc
 from fakeproviders.apns.auth import ConnectionAuth
-from fakeproviders.apns.connection import Reply, Request
 from fakeproviders.apns.log import RequestLog
 from fakeproviders.apns.registry import ApnsRegistry
 from fakeproviders.apns.validation import ApnsValidator
+from fakeproviders.apns.wire import Reply, Request
 from fakeproviders.clock import Clock
 
 

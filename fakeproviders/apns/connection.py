@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import h2.config
 import h2.connection
@@ -29,6 +27,7 @@ from fakeproviders.apns.auth import ConnectionAuth
 from fakeproviders.apns.options import ApnsOptions
 from fakeproviders.apns.reasons import ApnsReason
 from fakeproviders.apns.validation import new_apns_id
+from fakeproviders.apns.wire import Deferred, Reply, Request, reason_json
 from fakeproviders.hpack_plain import PlainEncoder, unindexed
 
 log = logging.getLogger(__name__)
@@ -52,11 +51,6 @@ def _decode(value: bytes) -> str:
     return value.decode("utf-8", "surrogateescape")
 
 
-def reason_json(reason: str) -> bytes:
-    """``{"reason":"…"}``, the JSON of error bodies and GOAWAY debug data (§2.2)."""
-    return json.dumps({"reason": reason}, separators=(",", ":")).encode()
-
-
 def apns_settings(max_concurrent_streams: int) -> h2.settings.Settings:
     """The SETTINGS APNs advertises (reference/apns.md §4, pushy#356), and nothing more."""
     settings = h2.settings.Settings(
@@ -72,40 +66,6 @@ def apns_settings(max_concurrent_streams: int) -> h2.settings.Settings:
     del settings[SettingCodes.ENABLE_PUSH]
     del settings[SettingCodes.ENABLE_CONNECT_PROTOCOL]
     return settings
-
-
-@dataclass(slots=True)
-class Request:
-    """One request as received: pseudo-headers split out, other headers in order."""
-
-    method: str
-    path: str
-    headers: list[tuple[str, str]]
-    body: bytearray = field(default_factory=bytearray)
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What to answer on a stream, and what to do to the connection afterwards."""
-
-    status: int
-    headers: tuple[tuple[str, str], ...] = ()
-    body: bytes = b""
-    goaway: bytes | None = None
-    """After answering: GOAWAY carrying this debug data (APNs: JSON reason), then close."""
-
-    @property
-    def is_error(self) -> bool:
-        """Whether APNs counts it as an error condition (410 "isn't", §2.4)."""
-        return self.status >= 400 and self.status != 410
-
-
-@dataclass(frozen=True, slots=True)
-class Deferred:
-    """A reply that is ready only after ``delay`` real seconds (injected latency)."""
-
-    delay: float
-    then: Callable[[], Reply]
 
 
 #: ``(request, auth) -> reply``: what the server answers on one listener.

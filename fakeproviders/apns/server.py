@@ -24,7 +24,7 @@ from fakeproviders.apns import broadcast as bc
 from fakeproviders.apns.auth import ConnectionAuth
 from fakeproviders.apns.broadcast_frontend import BroadcastFrontend, fields_of
 from fakeproviders.apns.certificates import read_certificate
-from fakeproviders.apns.connection import ApnsConnection, Deferred, Reply, Request, reason_json
+from fakeproviders.apns.connection import ApnsConnection
 from fakeproviders.apns.keys import ApnsSigningKey
 from fakeproviders.apns.log import ApnsLogEntry, RequestLog
 from fakeproviders.apns.options import ApnsOptions
@@ -38,6 +38,7 @@ from fakeproviders.apns.validation import (
     new_apns_id,
     request_apns_id,
 )
+from fakeproviders.apns.wire import Deferred, Reply, Request, reason_json
 from fakeproviders.clock import Clock
 from fakeproviders.events import Emit, NotificationAccepted, NotificationRejected, discard_event
 from fakeproviders.faults import Fault, FaultInjector

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from fakeproviders.apns import ApnsReason, FakeApns
 from fakeproviders.apns.auth import ConnectionAuth
 from fakeproviders.apns.broadcast import BroadcastReason
-from fakeproviders.apns.connection import Reply, Request
+from fakeproviders.apns.wire import Reply, Request
 from fakeproviders.ca import LocalCA
 from fakeproviders.faults import Fault
 from tests.fakeproviders.test_apns_validation import APNS_ID, KEY, T0, FakeClock
