@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import h2.errors
 import h2.events
 import httpx
 import pytest
@@ -262,7 +263,7 @@ async def test_stop_lets_the_answer_in_flight_finish(app: Echo, ca: LocalCA, htt
         async with asyncio.timeout(TIMEOUT):
             await app.waiting.wait()
         stopping = asyncio.create_task(server.stop())
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0)  # stop() runs until its first await: connections are draining
         app.release.set()
         response = await pending
         await stopping
@@ -345,3 +346,34 @@ async def test_stop_closes_a_connection_that_never_said_its_protocol(
             assert await reader.read() == b""  # closed by the server
     finally:
         writer.close()
+
+
+async def test_http2_streams_opened_while_stopping_are_refused(app: Echo, ca: LocalCA) -> None:
+    """During stop(), a new stream gets REFUSED_STREAM (safe to retry elsewhere) while the
+    answer already in flight is still written."""
+    server = await started(app, ca)
+    raw = await RawH2.open(server.port, ca.client_ssl_context())
+    pseudo = [(":method", "GET"), (":scheme", "https"), (":authority", "x")]
+    try:
+        first = raw.h2.get_next_available_stream_id()
+        raw.h2.send_headers(first, [*pseudo, (":path", "/wait")], end_stream=True)
+        raw.flush()
+        async with asyncio.timeout(TIMEOUT):
+            await app.waiting.wait()
+        stopping = asyncio.create_task(server.stop())
+        await asyncio.sleep(0)  # stop() runs until its first await: connections are draining
+        second = raw.h2.get_next_available_stream_id()
+        raw.h2.send_headers(second, [*pseudo, (":path", "/")], end_stream=True)
+        raw.flush()
+        events = await raw.until(lambda evs: any(isinstance(e, h2.events.StreamReset) for e in evs))
+        (refused,) = [e for e in events if isinstance(e, h2.events.StreamReset)]
+        assert (refused.stream_id, refused.error_code) == (
+            second,
+            h2.errors.ErrorCodes.REFUSED_STREAM,
+        )
+        app.release.set()
+        answered = await raw.request_events(first)
+        assert any(isinstance(e, h2.events.StreamEnded) for e in answered)
+        await stopping
+    finally:
+        await raw.close()
