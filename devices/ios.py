@@ -194,28 +194,21 @@ class IosPhone(Phone):
     ) -> None:
         ios = self._ios(app)
         push = read_apns(headers, payload)
+        common = {
+            "app_id": app.app_id,
+            "token": token,
+            "push_id": push_id,
+            "notification_id": push.notification_id,
+        }
         if push.alert:
             self._alert(ios, push, token, push_id)
         elif push.badge is not None and not self._set_badge(ios, push.badge, push_id):
-            self._emit(
-                ev.NotificationSuppressed,
-                app_id=app.app_id,
-                token=token,
-                push_id=push_id,
-                notification_id=push.notification_id,
-                reason="badges not allowed",
-            )
+            self._emit(ev.NotificationSuppressed, reason="badges not allowed", **common)
         if push.content_available:
             self._background_push(ios, push, token, push_id)
         elif not push.alert and push.badge is None:
-            self._emit(
-                ev.NotificationSuppressed,
-                app_id=app.app_id,
-                token=token,
-                push_id=push_id,
-                notification_id=push.notification_id,
-                reason="nothing to show: no alert, badge or content-available",
-            )
+            reason = "nothing to show: no alert, badge or content-available"
+            self._emit(ev.NotificationSuppressed, reason=reason, **common)
 
     # -- alerts -------------------------------------------------------------------------------
 

@@ -44,18 +44,7 @@ class BroadcastFrontend:
             answer = self._auth(fields, auth, bundle) or bc.manage_channels(
                 self.channels, request.method, bundle, resource, fields, bytes(request.body)
             )
-        self.log.add(
-            self.clock.now(),
-            request.method,
-            request.path,
-            request.headers,
-            bytes(request.body),
-            None,
-            answer.status,
-            _reason_of(answer),
-            None,
-        )
-        return Reply(answer.status, answer.headers, answer.body)
+        return self._answered(request, answer)
 
     def send(self, request: Request, auth: ConnectionAuth, bundle: str) -> Reply:
         """``POST /4/broadcasts/apps/<bundle>`` (reference/apns.md §5.2)."""
@@ -66,6 +55,10 @@ class BroadcastFrontend:
             answer = self._auth(fields, auth, bundle) or bc.broadcast(
                 self.channels, bundle, fields, bytes(request.body), self.clock.now(), self._fanout
             )
+        return self._answered(request, answer)
+
+    def _answered(self, request: Request, answer: bc.Answer) -> Reply:
+        """Log the request with its answer; the answer as a reply."""
         self.log.add(
             self.clock.now(),
             request.method,

@@ -40,9 +40,11 @@ class ServerLimits:
     """Seconds without traffic after which an idle connection is closed; None keeps it."""
 
 
-def http_date() -> bytes:
-    """The ``date`` header value: now, as RFC 9110 §5.6.7 writes it."""
-    return formatdate(usegmt=True).encode()
+def dated(headers: Headers) -> Headers:
+    """``headers`` with a ``date`` (now, as RFC 9110 §5.6.7 writes it) unless they have one."""
+    if any(name == b"date" for name, _ in headers):
+        return headers
+    return [*headers, (b"date", formatdate(usegmt=True).encode())]
 
 
 def http_scope(
@@ -114,13 +116,13 @@ class Exchange:
                 return
         if self.finished:
             return
-        if not self._head_written:
-            self._status, self._headers = 500, [(b"content-type", b"text/plain; charset=utf-8")]
-            self._head_written = self.finished = True
-            self._write_head(500, self._headers, b"Internal Server Error", True)
+        self.finished = True
+        if self._head_written:
+            self._write_body(b"", True)  # the app left its body unfinished: end it
         else:
-            self.finished = True
-            self._write_body(b"", True)
+            self._head_written = True
+            plain = [(b"content-type", b"text/plain; charset=utf-8")]
+            self._write_head(500, plain, b"Internal Server Error", True)
 
     async def _receive(self) -> Message:
         if self._body is not None:

@@ -19,7 +19,7 @@ from fakeproviders.asgi.exchange import (
     Headers,
     Scope,
     ServerLimits,
-    http_date,
+    dated,
     http_scope,
 )
 
@@ -64,8 +64,7 @@ class Http11Connection(Connection):
     def send_head(self, status: int, headers: Headers, body: bytes, end: bool) -> None:
         """Send the status line and headers, then ``body`` (and the end, if ``end``)."""
         assert self._request is not None
-        if not any(name == b"date" for name, _ in headers):
-            headers = [*headers, (b"date", http_date())]
+        headers = dated(headers)
         if end and not any(name == b"content-length" for name, _ in headers):
             # The whole body is known: say how long it is rather than send it chunked.
             headers = [*headers, (b"content-length", str(len(body)).encode())]
@@ -164,12 +163,13 @@ class Http11Connection(Connection):
         """Answer a request the server cannot take (malformed, too large), then close."""
         if self._h11.our_state in (h11.IDLE, h11.SEND_RESPONSE):
             body = f"{message}\n".encode()
-            headers = [
-                (b"content-type", b"text/plain; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-                (b"date", http_date()),
-            ]
+            headers = dated(
+                [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ]
+            )
             try:
                 data = self._h11.send(_response(status, headers))
                 self._write((data or b"") + (self._h11.send(h11.Data(data=body)) or b""))

@@ -28,7 +28,7 @@ from fakeproviders.asgi.exchange import (
     Headers,
     Scope,
     ServerLimits,
-    http_date,
+    dated,
     http_scope,
 )
 from fakeproviders.hpack_plain import PlainEncoder
@@ -128,9 +128,7 @@ class Http2Connection(Connection):
         self, stream_id: int, status: int, headers: Headers, body: bytes, end: bool
     ) -> None:
         """Send the answer's HEADERS, then ``body`` (ending the stream if ``end``)."""
-        fields = [(b":status", str(status).encode()), *headers]
-        if not any(name == b"date" for name, _ in headers):
-            fields.append((b"date", http_date()))
+        fields = [(b":status", str(status).encode()), *dated(headers)]
         try:
             if end and not body:
                 self._h2.send_headers(stream_id, fields, end_stream=True)

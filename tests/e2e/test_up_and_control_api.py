@@ -122,19 +122,24 @@ def test_bad_input_gets_clear_errors(pushsim_up):
     assert backwards.status_code == 422
 
 
-def test_env_prints_exports_for_the_running_service(pushsim_up, tmp_path):
-    """`pushsim env` prints export lines naming the running fakes, key and CA bundle."""
-    endpoints, _ = pushsim_up
-    state = Path(endpoints["ca_cert"]).parent
-    result = subprocess.run(
+def pushsim_env(state: Path, *, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run `pushsim env --state-dir state` as a user would."""
+    return subprocess.run(
         [sys.executable, "-m", "simulator", "env", "--state-dir", str(state)],
         capture_output=True,
         text=True,
         timeout=60,
-        check=True,
+        check=check,
     )
+
+
+def test_env_prints_exports_for_the_running_service(pushsim_up, tmp_path):
+    """`pushsim env` prints export lines naming the running fakes, key and CA bundle."""
+    endpoints, _ = pushsim_up
+    state = Path(endpoints["ca_cert"]).parent
     exports = dict(
-        line.removeprefix("export ").split("=", 1) for line in result.stdout.splitlines()
+        line.removeprefix("export ").split("=", 1)
+        for line in pushsim_env(state).stdout.splitlines()
     )
     assert exports["APNS_URL"] == endpoints["apns"]["url"]
     assert exports["FCM_URL"] == endpoints["fcm"]["url"]
@@ -146,13 +151,7 @@ def test_pushsim_sender_accepts_the_env_as_its_configuration(pushsim_up, tmp_pat
     """`pushsim-sender --check` configured only by `pushsim env` points at the fakes."""
     endpoints, _ = pushsim_up
     state = Path(endpoints["ca_cert"]).parent
-    exports = subprocess.run(
-        [sys.executable, "-m", "simulator", "env", "--state-dir", str(state)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    exports = pushsim_env(state).stdout
     script = f'{exports}\nexport PUSHSIM_SENDER_APP_KEY=app-key\nexec "$@"'
     result = subprocess.run(
         [
@@ -178,12 +177,7 @@ def test_pushsim_sender_accepts_the_env_as_its_configuration(pushsim_up, tmp_pat
 
 def test_env_without_a_running_service_says_so(tmp_path):
     """`pushsim env` on a state dir with no running service exits 1 with a clear message."""
-    result = subprocess.run(
-        [sys.executable, "-m", "simulator", "env", "--state-dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = pushsim_env(tmp_path, check=False)
     assert result.returncode == 1
     assert "is `pushsim up` running" in result.stderr
 
