@@ -29,6 +29,7 @@ from fakeproviders.apns.reasons import ApnsReason
 from fakeproviders.apns.validation import new_apns_id
 from fakeproviders.apns.wire import Deferred, Reply, Request, reason_json
 from fakeproviders.hpack_plain import PlainEncoder, unindexed
+from fakeproviders.idle import IdleTimer
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,8 @@ class ApnsConnection(asyncio.Protocol):
         self._errors = 0
         self._resets = 0
         self._throttled = False
-        self._idle: asyncio.TimerHandle | None = None
+        # reference/apns.md §4: APNs closes idle connections with GOAWAY IdleTimeout.
+        self._idle = IdleTimer(options.idle_timeout, self._idle_out)
         self._timers: set[asyncio.TimerHandle] = set()
         self._ending = False
         self.closed = self._loop.create_future()
@@ -143,7 +145,7 @@ class ApnsConnection(asyncio.Protocol):
             self._end(ErrorCodes.NO_ERROR, reason_json(auth.wire))
             return
         self._flush()
-        self._touch()
+        self._idle.touch()
 
     def data_received(self, data: bytes) -> None:
         if self._ending:
@@ -191,10 +193,10 @@ class ApnsConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._requests.clear()
         self._pending.clear()
-        for timer in (*self._timers, self._idle):
-            if timer is not None:
-                timer.cancel()
+        for timer in self._timers:
+            timer.cancel()
         self._timers.clear()
+        self._idle.cancel()
         if not self.closed.done():
             self.closed.set_result(None)
         self._on_close(self)
@@ -259,7 +261,7 @@ class ApnsConnection(asyncio.Protocol):
         request = self._requests.pop(stream_id, None)
         if request is None:
             return
-        self._touch()
+        self._idle.touch()
         was_authenticated = self._auth.authenticated
         try:
             reply = self._handler(request, self._auth)
@@ -341,17 +343,7 @@ class ApnsConnection(asyncio.Protocol):
         with contextlib.suppress(h2.exceptions.ProtocolError):
             self._h2.update_settings({SettingCodes.MAX_CONCURRENT_STREAMS: limit})
 
-    def _touch(self) -> None:
-        """Restart the idle timer (reference/apns.md §4; a real socket timeout, not the clock)."""
-        timeout = self._options.idle_timeout
-        if timeout is None:
-            return
-        if self._idle is not None:
-            self._idle.cancel()
-        self._idle = self._loop.call_later(timeout, self._idle_out)
-
     def _idle_out(self) -> None:
-        self._idle = None
         self._end(ErrorCodes.NO_ERROR, reason_json(ApnsReason.IdleTimeout.wire))
 
     def _end(self, code: ErrorCodes, data: bytes | None = None) -> None:

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 from fakeproviders.asgi.exchange import ASGIApp, Exchange, ServerLimits
+from fakeproviders.idle import IdleTimer
 
 
 class Connection(asyncio.Protocol):
@@ -30,7 +31,7 @@ class Connection(asyncio.Protocol):
         self._loop = asyncio.get_running_loop()
         self._transport: asyncio.Transport | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._idle: asyncio.TimerHandle | None = None
+        self._idle = IdleTimer(limits.idle_timeout, self._idle_out)
         self._draining = False
         self.closed: asyncio.Future[None] = self._loop.create_future()
 
@@ -40,7 +41,7 @@ class Connection(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
         self._on_open(self)
-        self._touch()
+        self._idle.touch()
 
     def pause_writing(self) -> None:
         # A client that does not read its answers: stop reading its requests until it does.
@@ -52,8 +53,7 @@ class Connection(asyncio.Protocol):
             self._transport.resume_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._idle is not None:
-            self._idle.cancel()
+        self._idle.cancel()
         for task in self._tasks:
             task.cancel()
         if not self.closed.done():
@@ -90,18 +90,8 @@ class Connection(asyncio.Protocol):
         """Whether a request is being answered."""
         raise NotImplementedError
 
-    def _touch(self) -> None:
-        """Restart the idle timer (real seconds: a socket timeout, not the simulated clock)."""
-        timeout = self._limits.idle_timeout
-        if timeout is None:
-            return
-        if self._idle is not None:
-            self._idle.cancel()
-        self._idle = self._loop.call_later(timeout, self._idle_out)
-
     def _idle_out(self) -> None:
-        self._idle = None
         if self._busy():
-            self._touch()
+            self._idle.touch()
         else:
             self.shut_down()

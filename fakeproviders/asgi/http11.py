@@ -45,7 +45,7 @@ class Http11Connection(Connection):
         self._exchange: _Http11Exchange | None = None
 
     def data_received(self, data: bytes) -> None:
-        self._touch()
+        self._idle.touch()
         self._h11.receive_data(data)
         self._next()
 
@@ -154,7 +154,7 @@ class Http11Connection(Connection):
             self._close()
             return
         self._h11.start_next_cycle()
-        self._touch()
+        self._idle.touch()
         if self._transport is not None and not self._transport.is_closing():
             self._transport.resume_reading()
         self._next()  # a pipelined request may already be buffered

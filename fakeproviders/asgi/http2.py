@@ -96,7 +96,7 @@ class Http2Connection(Connection):
     def data_received(self, data: bytes) -> None:
         if self._ending:
             return
-        self._touch()
+        self._idle.touch()
         try:
             events = self._h2.receive_data(data)
         except h2.exceptions.ProtocolError as exc:
