@@ -10,6 +10,7 @@ from pathlib import Path
 
 from simulator.bench import BENCHMARKS, BenchOptions
 from simulator.bench import load as load_benchmark
+from simulator.config import ConfigError, UpConfig, load_config
 from simulator.reports import write_reports
 from simulator.scenarios import (
     ScenarioError,
@@ -65,6 +66,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _state_dir_option(up)
     up.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="a TOML file: [apps] ids, [apns] team_id/key_id, [fcm] project_id, [ports], [up], "
+        "[[hooks.webhooks]] (see docs/config.md); flags win over it",
+    )
+    up.add_argument(
+        "--app",
+        action="append",
+        dest="apps",
+        metavar="ID",
+        help="a bundle id / package name the fakes serve (repeat for more; "
+        "default com.example.app; the first is the demo fleet's app)",
+    )
+    up.add_argument(
         "--headless",
         action="store_true",
         help="no terminal UI, just a log line per endpoint (the default when not on a terminal)",
@@ -72,7 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--no-demo", action="store_true", help="start with no phones")
     for name in ("apns", "fcm", "sender", "control"):
         up.add_argument(
-            f"--{name}-port", type=_port, default=0, metavar="PORT", help=f"{name} port (0: free)"
+            f"--{name}-port",
+            type=_port,
+            default=None,
+            metavar="PORT",
+            help=f"{name} port (0: free)",
         )
 
     tui = commands.add_parser(
@@ -205,18 +225,33 @@ def _tui(args: argparse.Namespace) -> int:
 
 def _up(args: argparse.Namespace) -> int:
     state_dir = args.state_dir or default_state_dir()
+    try:
+        config = load_config(args.config) if args.config else UpConfig()
+        options = config.simulation_options()
+    except ConfigError as exc:
+        print(f"pushsim up: {exc}", file=sys.stderr)
+        return 2
+    if args.apps:
+        options["app_ids"] = tuple(dict.fromkeys(args.apps))
     # The TUI needs a terminal; in CI or with output piped, up runs headless.
-    tui = not args.headless and sys.stdin.isatty() and sys.stdout.isatty()
-    ports = Ports(apns=args.apns_port, fcm=args.fcm_port, sender=args.sender_port)
+    headless = args.headless or config.up.headless
+    tui = not headless and sys.stdin.isatty() and sys.stdout.isatty()
+
+    def port(name: str) -> int:
+        flag: int | None = getattr(args, f"{name}_port", None)
+        return flag if flag is not None else int(getattr(config.ports, name))
+
+    ports = Ports(apns=port("apns"), fcm=port("fcm"), sender=port("sender"), proxy=port("proxy"))
     try:
         asyncio.run(
             serve(
                 state_dir=state_dir,
                 ports=ports,
-                control_port=args.control_port,
-                demo=not args.no_demo,
+                control_port=port("control"),
+                demo=config.up.demo and not args.no_demo,
                 on_ready=lambda endpoints: print(describe(endpoints, state_dir), flush=True),
                 tui=tui,
+                options=options,
             )
         )
     except OSError as exc:

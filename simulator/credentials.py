@@ -21,17 +21,24 @@ class ApnsCredentials:
     key_path: Path
 
 
-def load_or_create_apns_key(state_dir: Path) -> ApnsCredentials:
-    """The team's APNs signing key (``AuthKey_<KEYID>.p8``) with its ids in ``apns-key.json``."""
+def load_or_create_apns_key(
+    state_dir: Path, *, team_id: str | None = None, key_id: str | None = None
+) -> ApnsCredentials:
+    """The team's APNs signing key (``AuthKey_<KEYID>.p8``) with its ids in ``apns-key.json``.
+
+    ``team_id``/``key_id`` ask for those ids (a team reusing its own configuration); a kept key
+    with other ids is replaced by a new one that has them.
+    """
     folder = state_dir / "apns"
     folder.mkdir(parents=True, exist_ok=True)
     ids_file = folder / "apns-key.json"
     if ids_file.exists():
         ids = json.loads(ids_file.read_text())
-        key_path = folder / f"AuthKey_{ids['key_id']}.p8"
-        key = ApnsSigningKey.load(key_path, team_id=ids["team_id"], key_id=ids["key_id"])
-        return ApnsCredentials(key, key_path)
-    key = ApnsSigningKey.generate()
+        if team_id in (None, ids["team_id"]) and key_id in (None, ids["key_id"]):
+            key_path = folder / f"AuthKey_{ids['key_id']}.p8"
+            key = ApnsSigningKey.load(key_path, team_id=ids["team_id"], key_id=ids["key_id"])
+            return ApnsCredentials(key, key_path)
+    key = ApnsSigningKey.generate(team_id, key_id)
     key_path = folder / f"AuthKey_{key.key_id}.p8"
     key.write_p8(key_path)
     write_atomic(ids_file, json.dumps({"team_id": key.team_id, "key_id": key.key_id}).encode())

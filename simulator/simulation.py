@@ -109,6 +109,8 @@ class Simulation:
         clock: VirtualClock | None = None,
         app_ids: Sequence[str] = (DEFAULT_APP_ID,),
         project_id: str = "pushsim-demo",
+        team_id: str | None = None,
+        key_id: str | None = None,
         ports: Ports = Ports(),
         webhooks: Sequence[WebhookTemplate] = (),
         apns_options: ApnsOptions | None = None,
@@ -118,6 +120,7 @@ class Simulation:
         self.timeline = Timeline()
         self.app_ids = tuple(app_ids)
         self.project_id = project_id
+        self.apns_ids = (team_id, key_id)
         self.ports = ports
         self.webhooks = tuple(webhooks)
         self.apns_options = apns_options
@@ -152,7 +155,9 @@ class Simulation:
     async def _start(self) -> None:
         stack = self._stack
         self.ca = LocalCA.load_or_create(self.state_dir)
-        self.apns_credentials = apns_credentials = load_or_create_apns_key(self.state_dir)
+        self.apns_credentials = apns_credentials = load_or_create_apns_key(
+            self.state_dir, team_id=self.apns_ids[0], key_id=self.apns_ids[1]
+        )
         account = load_or_create_service_account(self.state_dir, self.project_id)
         emit = self.timeline.record
 

@@ -12,7 +12,7 @@ import json
 import shlex
 import signal
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,16 +46,17 @@ async def serve(
     on_ready: Callable[[dict[str, Any]], None],
     stop: asyncio.Event | None = None,
     tui: bool = False,
+    options: Mapping[str, Any] | None = None,
 ) -> None:
     """Run until ``stop`` is set (or SIGINT/SIGTERM, or the user quits the TUI when ``tui``);
-    ``on_ready`` gets the endpoints."""
+    ``on_ready`` gets the endpoints. ``options`` go to :class:`Simulation` (apps, ids, hooks)."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     endpoints_path = state_dir / ENDPOINTS_FILE
     try:
-        async with Simulation(state_dir=state_dir, ports=ports) as sim:
+        async with Simulation(state_dir=state_dir, ports=ports, **(options or {})) as sim:
             control_endpoint: dict[str, Any] = {}
             control = SenderServer(
                 create_control_app(sim, extra_endpoints=control_endpoint), port=control_port
@@ -69,7 +70,7 @@ async def serve(
                     "trust_bundle": str(write_trust_bundle(state_dir, Path(sim.ca.cert_path))),
                 }
                 if demo:
-                    await add_demo_fleet(sim)
+                    await add_demo_fleet(sim, sim.app_ids[0])
                 write_atomic(endpoints_path, json.dumps(endpoints, indent=2).encode())
                 on_ready(endpoints)
                 if tui:
@@ -98,11 +99,11 @@ async def _first_of(*awaitables: Any) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def add_demo_fleet(sim: Simulation) -> None:
-    """Two users with an iPhone and an Android phone each, the demo app installed and allowed."""
+async def add_demo_fleet(sim: Simulation, app_id: str = DEFAULT_APP_ID) -> None:
+    """Two users with an iPhone and an Android phone each, ``app_id`` installed and allowed."""
     for platform, phone_id, user_id in DEMO_FLEET:
         phone = sim.add_iphone(phone_id) if platform == "ios" else sim.add_android(phone_id)
-        phone.install(DEFAULT_APP_ID, user_id=user_id, answer="allow")
+        phone.install(app_id, user_id=user_id, answer="allow")
     await sim.settle()
 
 

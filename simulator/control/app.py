@@ -159,6 +159,13 @@ def create_control_app(
     )
     async def install(phone_id: str, body: Install) -> dict[str, Any]:
         target = phone(phone_id)
+        if body.app_id not in sim.app_ids:
+            # Its token would draw TopicDisallowed on every push: say why before that happens.
+            raise ControlError(
+                409,
+                f"{body.app_id} is not an app the fakes serve ({', '.join(sim.app_ids)}): "
+                f"declare it with `pushsim up --app {body.app_id}` or [apps] ids in --config",
+            )
         target.install(body.app_id, user_id=body.user_id, answer=body.answer)
         await sim.settle()
         return phone_json(target)

@@ -19,13 +19,13 @@ APP = "com.example.app"
 
 
 @contextlib.contextmanager
-def _running_up(run_dir: Path, ca) -> Iterator[tuple[dict, subprocess.Popen]]:
+def _running_up(run_dir: Path, ca, *args: str) -> Iterator[tuple[dict, subprocess.Popen]]:
     """`pushsim up --no-demo` in its own process; yields its endpoints.json and the process."""
     run_dir.mkdir()
     for name in ("ca.pem", "ca-key.pem"):  # reuse the session's CA: faster, and still real
         (run_dir / name).write_bytes((ca.state_dir / name).read_bytes())
     process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "up", "--no-demo", "--state-dir", str(run_dir)],
+        [sys.executable, "-m", "simulator", "up", "--no-demo", "--state-dir", str(run_dir), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -243,3 +243,50 @@ def test_faults_injected_through_the_api_reach_the_sender(pushsim_up):
     assert control.get("/faults").json() == []
     logged = control.get("/providers/apns/requests").json()
     assert any(entry.get("status") == 500 for entry in logged)
+
+
+def test_config_file_declares_apps_and_ids_and_flags_win(tmp_path, ca):
+    """`--config` serves the apps and APNs ids it declares, `--app` wins over it, and installing
+    an app that is not served is refused with a message saying how to declare it."""
+    config = tmp_path / "pushsim.toml"
+    config.write_text(
+        '[apps]\nids = ["com.acme.shop"]\n[apns]\nteam_id = "ACME123456"\n'
+        '[fcm]\nproject_id = "acme-test"\n'
+    )
+    args = ("--config", str(config), "--app", "com.acme.shop", "--app", "com.acme.admin")
+    with _running_up(tmp_path / "state", ca, *args) as (endpoints, _):
+        assert endpoints["apns"]["topics"] == ["com.acme.shop", "com.acme.admin"]
+        assert endpoints["apns"]["team_id"] == "ACME123456"
+        assert endpoints["fcm"]["project_id"] == "acme-test"
+        control = httpx.Client(base_url=endpoints["control"]["url"], timeout=30)
+        control.post("/phones", json={"platform": "ios", "phone_id": "p1"})
+        refused = control.post(
+            "/phones/p1/apps", json={"app_id": APP, "user_id": "u", "answer": "allow"}
+        )
+        assert refused.status_code == 409
+        assert "pushsim up --app com.example.app" in refused.json()["error"]["message"]
+        served = {"app_id": "com.acme.admin", "user_id": "u", "answer": "allow"}
+        assert control.post("/phones/p1/apps", json=served).status_code == 201
+
+
+def test_a_bad_config_file_stops_up_with_the_key_named(tmp_path):
+    """A wrong value in the file: exit 2 and a message naming the file and key."""
+    config = tmp_path / "pushsim.toml"
+    config.write_text("[ports]\napns = 'x'\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "up",
+            "--config",
+            str(config),
+            "--state-dir",
+            str(tmp_path / "s"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert f"{config}: [ports] apns: expected an integer" in result.stderr
