@@ -6,6 +6,10 @@ and one team per connection. On the first push APNs relates the connection to a 
 a later key of another kind (team vs topic-specific) is UnrelatedKeyIdInToken, a key scoped to the
 other environment is BadEnvironmentKey(Id)InToken. §3.2: a client certificate authenticates the
 whole connection and ``authorization`` is then ignored.
+
+A token's ``iat`` is placed on the simulation's clock at its first sighting (``FirstSight``), so a
+sender that signs with real time keeps working after the clock is advanced, while the very token
+it keeps ages on that clock (docs/time.md).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from fakeproviders.apns.certificates import PushCertificate
 from fakeproviders.apns.keys import ApnsSigningKey
 from fakeproviders.apns.options import ApnsOptions
 from fakeproviders.apns.reasons import ApnsReason
+from fakeproviders.clock import Clock, WallClock
+from fakeproviders.first_sight import FirstSight
 
 _JWS = jwt.PyJWS(algorithms=["ES256"])
 _NUMBER = re.compile(r"[0-9]{1,15}(\.[0-9]{1,9})?")
@@ -65,11 +71,22 @@ class ProviderTokenVerifier:
     """Checks ``authorization`` headers against the signing keys the server was given."""
 
     def __init__(
-        self, keys: Iterable[ApnsSigningKey], options: ApnsOptions, environment: str
+        self,
+        keys: Iterable[ApnsSigningKey],
+        options: ApnsOptions,
+        environment: str,
+        *,
+        clock: Clock | None = None,
+        real_clock: Clock | None = None,
     ) -> None:
+        """``clock`` is the simulation's (the ``now`` given to :meth:`check`); ``real_clock``
+        the wall clock outside senders sign with."""
         self._by_kid = {k.key_id: _Verifier(k, k.public_key) for k in keys}
         self._options = options
         self._environment = environment
+        self._first_sight = FirstSight(
+            clock or WallClock(), real_clock or WallClock(), leeway=options.future_iat_leeway
+        )
 
     def check(
         self, authorization: str | None, auth: ConnectionAuth, now: float
@@ -88,11 +105,16 @@ class ProviderTokenVerifier:
             verified = self._verify(token)
             if isinstance(verified, ApnsReason):
                 return verified
-            key, iat = verified
+            key, signed_iat = verified
             problem = self._binding(key, auth)
             if problem is not None:
                 return problem
-            if now - iat > self._options.provider_token_lifetime:
+            lifetime = self._options.provider_token_lifetime
+            iat = self._first_sight.issued_at(token, signed_iat, lifetime)
+            future = self._options.future_iat_reason
+            if future is not None and iat - now > self._options.future_iat_leeway:
+                return future
+            if now - iat > lifetime:
                 return ApnsReason.ExpiredProviderToken
             interval = self._options.provider_token_update_interval
             if auth.token is not None and interval is not None and abs(iat - auth.iat) < interval:

@@ -25,6 +25,13 @@ class ApnsOptions:
     Off by default: APNs accepted ``typ`` (aioapns PR #45, §3.1)."""
     provider_token_lifetime: float = 3600.0
     """A JWT whose ``iat`` is older than this gets 403 ExpiredProviderToken (§3.1)."""
+    future_iat_reason: ApnsReason | None = ApnsReason.InvalidProviderToken
+    """The answer to a JWT whose ``iat`` lies more than ``future_iat_leeway`` in the future (an
+    ``iat`` in milliseconds, a clock running fast). How APNs treats a future ``iat`` is [U] (§3.1);
+    Pushy's and APNSwift's mock servers accept it (set None for that); InvalidProviderToken, the
+    answer to every other claim that does not check out, is the default."""
+    future_iat_leeway: float = 60.0
+    """Seconds a sender's clock may run ahead before ``future_iat_reason`` applies ([U])."""
     provider_token_update_interval: float | None = 1200.0
     """Minimum ``iat`` distance between two tokens used on one connection; closer gives 429
     TooManyProviderTokenUpdates (§3.1, "no more than once every 20 minutes"). None disables."""

@@ -87,6 +87,7 @@ class FakeApns:
         environment: str = "sandbox",
         options: ApnsOptions | None = None,
         client_ca: str | Path | None = None,
+        real_clock: Clock | None = None,
     ) -> None:
         """Configure (not start) the server.
 
@@ -97,6 +98,8 @@ class FakeApns:
         one keeps its own. ``environment`` is ``"sandbox"`` (adds ``apns-unique-id``) or
         ``"production"``. ``client_ca`` (a PEM file, e.g. ``LocalCA.cert_path``) turns on
         certificate auth: ``ssl_context`` then asks for client certificates signed by it.
+        ``real_clock`` (default: the wall clock) is what outside senders sign JWTs with; a JWT is
+        judged against it at first sight, then ages on ``clock`` (docs/time.md).
         """
         self.clock = clock
         self.environment = environment
@@ -114,6 +117,7 @@ class FakeApns:
             clock=clock,
             environment=environment,
             options=self.options,
+            real_clock=real_clock,
         )
         self.faults = FaultInjector()
         """Injected faults, consulted for every request before validation."""

@@ -135,13 +135,17 @@ class ApnsValidator:
         clock: Clock,
         environment: str = "sandbox",
         options: ApnsOptions | None = None,
+        real_clock: Clock | None = None,
     ) -> None:
+        """``real_clock`` is the wall clock outside senders sign with (docs/time.md)."""
         self.options = options or ApnsOptions()
         self.topics = frozenset(topics)
         self.environment = environment
         self._registry = registry
         self._clock = clock
-        self._verifier = ProviderTokenVerifier(keys, self.options, environment)
+        self._verifier = ProviderTokenVerifier(
+            keys, self.options, environment, clock=clock, real_clock=real_clock
+        )
         self._rate = (
             None
             if self.options.requests_per_token is None

@@ -2,7 +2,9 @@
 
 A sender signs a JWT with its service-account key and trades it for an opaque access token
 (the JWT-bearer grant, reference/fcm.md §3); FCM then accepts that token as ``Bearer`` for an hour.
-Nothing here does I/O or reads the wall clock: time comes from the injected clock.
+Nothing here does I/O or reads the wall clock: time comes from the injected clocks. An assertion
+is judged against real time when first seen (outside senders sign with it), then ages on the
+simulation's clock; the access tokens issued expire on the simulation's clock (docs/time.md).
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from typing import Any
 
 import jwt
 
-from fakeproviders.clock import Clock
+from fakeproviders.clock import Clock, WallClock
 from fakeproviders.fcm import errors
 from fakeproviders.fcm.errors import ErrorResponse
 from fakeproviders.fcm.service_account import GOOGLE_TOKEN_URI, ServiceAccount
+from fakeproviders.first_sight import FirstSight
 
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 FIREBASE_MESSAGING_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
@@ -131,8 +134,10 @@ class OAuthEndpoint:
         audiences: Iterable[str] = (),
         store: InMemoryAccessTokens | None = None,
         max_skew: float = 300.0,
+        real_clock: Clock | None = None,
     ) -> None:
         self._clock = clock
+        self._first_sight = FirstSight(clock, real_clock or WallClock(), leeway=max_skew)
         self._accounts = {a.client_email: a for a in accounts}
         self._audiences = {GOOGLE_TOKEN_URI, *audiences}
         self._store = store if store is not None else InMemoryAccessTokens()
@@ -157,7 +162,7 @@ class OAuthEndpoint:
         claims = self._verified_claims(assertion)
         if isinstance(claims, OAuthError):
             return claims
-        problem = self._check_claims(claims)
+        problem = self._check_claims(assertion, claims)
         if problem is not None:
             return problem
         scopes = frozenset(str(claims.get("scope", "")).split())
@@ -210,7 +215,7 @@ class OAuthEndpoint:
         except jwt.PyJWTError:
             return OAuthError("invalid_grant", _BAD_SIGNATURE)
 
-    def _check_claims(self, claims: Mapping[str, Any]) -> OAuthError | None:
+    def _check_claims(self, assertion: str, claims: Mapping[str, Any]) -> OAuthError | None:
         aud = claims.get("aud")
         auds = aud if isinstance(aud, list) else [aud]
         if not any(isinstance(a, str) and a in self._audiences for a in auds):
@@ -219,14 +224,12 @@ class OAuthEndpoint:
         iat, exp = _number(claims.get("iat")), _number(claims.get("exp"))
         if iat is None or exp is None:
             return OAuthError("invalid_grant", _TIMEFRAME)
-        now = self._clock.now()
         # reference/fcm.md §3: at most an hour long, not issued in the future, not expired.
-        if (
-            exp <= iat
-            or exp - iat > _MAX_ASSERTION_LIFETIME
-            or iat > now + self._max_skew
-            or exp < now - self._max_skew
-        ):
+        if exp <= iat or exp - iat > _MAX_ASSERTION_LIFETIME:
+            return OAuthError("invalid_grant", _TIMEFRAME)
+        now = self._clock.now()
+        issued = self._first_sight.issued_at(assertion, iat, exp - iat + self._max_skew)
+        if issued > now + self._max_skew or exp + (issued - iat) < now - self._max_skew:
             return OAuthError("invalid_grant", _TIMEFRAME)
         if not str(claims.get("scope", "")).split():
             return OAuthError("invalid_scope", "Invalid OAuth scope or ID token audience provided.")

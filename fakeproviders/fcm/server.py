@@ -54,7 +54,10 @@ class FakeFcm:
         registry: FcmRegistry | None = None,
         options: FcmOptions | None = None,
         faults: FaultInjector | None = None,
+        real_clock: Clock | None = None,
     ) -> None:
+        """``real_clock`` (default: the wall clock) is what outside senders sign OAuth
+        assertions with; an assertion is judged against it at first sight (docs/time.md)."""
         self.clock = clock
         self.project_id = project_id
         self.service_account = service_account
@@ -68,7 +71,7 @@ class FakeFcm:
             apns_key_configured=options.apns_key_configured,
         )
         self.faults = faults if faults is not None else FaultInjector()
-        self.oauth = OAuthEndpoint(clock, [service_account])
+        self.oauth = OAuthEndpoint(clock, [service_account], real_clock=real_clock)
         self.request_log = RequestLog(options.request_log_size)
         self.frontend = FcmFrontEnd(
             clock=clock,
