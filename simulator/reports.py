@@ -53,7 +53,7 @@ def timelines_json(results: Sequence[ScenarioResult]) -> bytes:
                 "error": r.error,
                 "wall_seconds": r.wall_seconds,
                 "virtual_seconds": r.virtual_seconds,
-                "events": [event_json(e, index) for index, e in enumerate(r.events)],
+                "events": [event_json(e.event, e.seq) for e in r.events],
             }
             for r in results
         ]

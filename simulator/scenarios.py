@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from simulator.simulation import Simulation
+from simulator.timeline import Entry
 
 ScenarioFunction = Callable[[Simulation], Awaitable[None]]
 
@@ -47,7 +48,7 @@ class ScenarioResult:
     virtual_seconds: float
     timeline: str
     error: str | None = None
-    events: list[Any] = field(default_factory=list)
+    events: list[Entry] = field(default_factory=list)
 
 
 def find_scenario_files(paths: Iterable[Path | str]) -> list[Path]:
@@ -102,7 +103,7 @@ async def run_scenario(script: ScenarioScript, *, state_dir: Path | None = None)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}\n{_last_frame(exc)}"
         virtual = sim.clock.now() - virtual_start
-        events = list(sim.timeline)
+        events = sim.timeline.entries()
         timeline = sim.timeline.format(origin=virtual_start)
     return ScenarioResult(
         script=script,

@@ -6,20 +6,38 @@ clock time), actors ``phone_id``, ``app_id``, ``token``, ``user_id``, and correl
 ``notification_id`` (the sender's) and ``push_id`` (the provider's ``apns-id`` or FCM message name).
 Correlation ids that appear together in one event are linked, so a query by the sender's
 notification id also finds the provider's and the phone's events for it.
+
+Every event gets a sequence number, ``seq``, when it is recorded: 1, 2, 3… in the order the
+timeline learnt of them, never reused (not even after :meth:`Timeline.clear`). ``since=N`` in
+queries and waits means "recorded after event N", so the ``seq`` of the last event a client saw is
+its cursor. The timeline itself is kept in the order of its clock: a fact learnt late keeps the time
+it happened and is filed there. A provider finds out that a token died only when the next push for it
+arrives, and its ``TokenInvalidated`` carries the moment of death; such an event is placed among the
+events of that moment, with a ``seq`` higher than its neighbours'.
 """
 
 from __future__ import annotations
 
+import array
 import asyncio
+import bisect
 import dataclasses
 import datetime
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 #: Fields that tie events of one notification together, across packages.
 CORRELATION_FIELDS = ("notification_id", "push_id")
 
 Listener = Callable[[Any], None]
+EntryListener = Callable[["Entry"], None]
+
+
+class Entry(NamedTuple):
+    """An event with the sequence number the timeline gave it."""
+
+    seq: int
+    event: Any
 
 
 def kind_of(event: Any) -> str:
@@ -31,46 +49,72 @@ class Timeline:
     """The ordered record of every event, with queries, waits and live listeners."""
 
     def __init__(self) -> None:
+        # Two parallel lists in clock order: the events and their sequence numbers (a compact
+        # array: a simulation of many phones keeps hundreds of thousands of events).
         self._events: list[Any] = []
-        self._listeners: list[Listener] = []
+        self._seqs = array.array("q")
+        self._last_seq = 0
+        self._listeners: list[EntryListener] = []
         self._waiters: list[_Waiter] = []
         # Union-find over correlation ids: ids seen in one event belong to one notification.
         self._parent: dict[str, str] = {}
 
+    @property
+    def last_seq(self) -> int:
+        """The ``seq`` of the latest event recorded (0 before the first); a cursor for ``since``."""
+        return self._last_seq
+
     def record(self, event: Any) -> None:
-        """Append ``event``; tell listeners and wake waiters that match it."""
-        self._events.append(event)
+        """File ``event`` at its clock time, numbered; tell listeners and wake waiters."""
+        self._last_seq += 1
+        seq = self._last_seq
+        if not self._events or event.at >= self._events[-1].at:
+            self._events.append(event)
+            self._seqs.append(seq)
+        else:  # learnt late: after every event of the same time or earlier
+            at = bisect.bisect_right(self._events, event.at, key=lambda e: e.at)
+            self._events.insert(at, event)
+            self._seqs.insert(at, seq)
         self._link(_correlation_ids(event))
         for listener in list(self._listeners):
-            listener(event)
+            listener(Entry(seq, event))
         if self._waiters:
             relinked = len(_correlation_ids(event)) > 1
             for waiter in self._waiters:
                 if waiter.future.done():
                     continue
-                if waiter.matches(event):
-                    waiter.future.set_result(event)
+                if seq > waiter.since and waiter.matches(event):
+                    waiter.future.set_result(Entry(seq, event))
                 elif relinked and waiter.notification is not None:
                     # This event tied ids together: an earlier event may belong to the awaited
                     # notification now (the provider stored a push before the sender learnt its id).
-                    found = self.events(since=waiter.since, **waiter.filters)
+                    found = self.entries(since=waiter.since, **waiter.filters)
                     if found:
                         waiter.future.set_result(found[0])
             self._waiters = [w for w in self._waiters if not w.future.done()]
 
     def clear(self) -> None:
-        """Forget every event (listeners stay subscribed; pending waits keep waiting)."""
+        """Forget every event (listeners stay subscribed; pending waits keep waiting).
+
+        Sequence numbers go on counting, so a client's cursor never points into the new events.
+        """
         self._events.clear()
+        del self._seqs[:]
         self._parent.clear()
 
     def __len__(self) -> int:
         return len(self._events)
 
     def __iter__(self) -> Iterator[Any]:
+        """The events in clock order."""
         return iter(list(self._events))
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` for every new event; returns a function that unsubscribes."""
+        return self.subscribe_entries(lambda entry: listener(entry.event))
+
+    def subscribe_entries(self, listener: EntryListener) -> Callable[[], None]:
+        """Like :meth:`subscribe`, each event with its ``seq``."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
@@ -83,15 +127,33 @@ class Timeline:
         since: int = 0,
         **fields: Any,
     ) -> list[Any]:
-        """The events that match every filter given.
+        """The events that match every filter given, in clock order.
 
         ``kind`` is a class or a class name; ``phone`` a phone id; ``notification`` any correlation
         id of the notification (the sender's id, an ``apns-id`` or an FCM message name); ``since``
-        an index into the timeline (``len(timeline)`` taken earlier); ``fields`` exact values of
-        other event fields (``reason="Unregistered"``).
+        a ``seq``: only events recorded after that one (:attr:`last_seq` taken earlier: what
+        happens from then on); ``fields`` exact values of other event fields
+        (``reason="Unregistered"``).
         """
+        found = self.entries(kind, phone=phone, notification=notification, since=since, **fields)
+        return [entry.event for entry in found]
+
+    def entries(
+        self,
+        kind: str | type | None = None,
+        *,
+        phone: str | None = None,
+        notification: str | None = None,
+        since: int = 0,
+        **fields: Any,
+    ) -> list[Entry]:
+        """Like :meth:`events`, each event with its ``seq``."""
         matches = self._matcher(kind, phone=phone, notification=notification, **fields)
-        return [event for event in self._events[since:] if matches(event)]
+        return [
+            Entry(seq, event)
+            for seq, event in zip(self._seqs, self._events, strict=True)
+            if seq > since and matches(event)
+        ]
 
     def _matcher(
         self,
@@ -147,12 +209,24 @@ class Timeline:
         since: int = 0,
         **filters: Any,
     ) -> Any:
-        """The first event (from index ``since``) matching the filters of :meth:`events`.
+        """The first event (recorded after ``seq`` ``since``) matching the filters of :meth:`events`.
 
         Waits for it when it has not happened yet; raises ``TimeoutError`` (with the filters in the
         message) after ``timeout`` real seconds.
         """
-        found = self.events(kind, since=since, **filters)
+        entry = await self.wait_for_entry(kind, timeout=timeout, since=since, **filters)
+        return entry.event
+
+    async def wait_for_entry(
+        self,
+        kind: str | type | None = None,
+        *,
+        timeout: float = 5.0,
+        since: int = 0,
+        **filters: Any,
+    ) -> Entry:
+        """Like :meth:`wait_for`, the event with its ``seq``."""
+        found = self.entries(kind, since=since, **filters)
         if found:
             return found[0]
         waiter = _Waiter(
@@ -184,7 +258,7 @@ class _Waiter:
     matches: Callable[[Any], bool]
     filters: dict[str, Any]
     since: int
-    future: asyncio.Future[Any]
+    future: asyncio.Future[Entry]
 
     @property
     def notification(self) -> str | None:

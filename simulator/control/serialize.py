@@ -11,17 +11,17 @@ from devices.tray import TrayEntry
 from simulator.timeline import kind_of
 
 
-def event_json(event: Any, index: int | None = None) -> dict[str, Any]:
-    """``{"type": "NotificationDisplayed", "at": 1.7e9, "index": 12, ...fields}``.
+def event_json(event: Any, seq: int | None = None) -> dict[str, Any]:
+    """``{"seq": 12, "type": "NotificationDisplayed", "at": 1.7e9, ...fields}``.
 
+    ``seq`` is the event's sequence number on the timeline (:class:`simulator.timeline.Entry`),
+    the cursor ``since`` takes.
     ``type`` is the event's kind (what ``?kind=`` filters on); it is not called ``kind`` because
     some events have a field of that name (``NotificationRequested.kind``: alert or data).
     """
     fields = {f.name: _plain(getattr(event, f.name)) for f in dataclasses.fields(event)}
-    body = {"type": kind_of(event), **fields}
-    if index is not None:
-        body["index"] = index
-    return body
+    head: dict[str, Any] = {} if seq is None else {"seq": seq}
+    return {**head, "type": kind_of(event), **fields}
 
 
 def phone_json(phone: Phone) -> dict[str, Any]:

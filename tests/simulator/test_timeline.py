@@ -96,3 +96,71 @@ async def test_wait_for_finds_an_earlier_event_linked_later():
     timeline.record(Sent(at=2.0, notification_id="n7", push_id="fcm-7", token="t"))
     event = await waiter
     assert event.push_id == "fcm-7"
+
+
+def test_every_event_gets_the_next_sequence_number():
+    """Events are numbered 1, 2, 3… as they are recorded; last_seq is the latest number."""
+    timeline = _timeline()
+    assert [entry.seq for entry in timeline.entries()] == [1, 2, 3]
+    assert timeline.last_seq == 3
+
+
+def test_since_takes_a_sequence_number():
+    """since=N keeps the events recorded after event N."""
+    timeline = _timeline()
+    assert [e.at for e in timeline.events(since=1)] == [2.0, 3.0]
+    assert timeline.events(since=timeline.last_seq) == []
+
+
+def test_sequence_numbers_go_on_after_clear():
+    """clear() forgets the events but not the count: a client's cursor stays before new events."""
+    timeline = _timeline()
+    timeline.clear()
+    timeline.record(Shown(at=9.0, phone_id="iphone-1", push_id="apns-9"))
+    assert [entry.seq for entry in timeline.entries(since=3)] == [4]
+
+
+def test_an_event_learnt_late_is_filed_at_its_clock_time():
+    """An event stamped earlier than the latest one is placed in clock order, numbered as learnt."""
+    timeline = _timeline()
+    timeline.record(Shown(at=2.5, phone_id="iphone-1", push_id="late"))
+    assert [(e.seq, e.event.at) for e in timeline.entries()] == [
+        (1, 1.0),
+        (2, 2.0),
+        (4, 2.5),
+        (3, 3.0),
+    ]
+    assert [e.push_id for e in timeline.events(since=3)] == ["late"]
+    assert "late" in timeline.format().splitlines()[2]
+
+
+async def test_wait_since_ignores_matches_recorded_before():
+    """wait_for(since=N) passes over an older match and returns the next one recorded."""
+    timeline = _timeline()
+    waiter = asyncio.ensure_future(
+        timeline.wait_for_entry("Shown", phone="iphone-1", since=timeline.last_seq, timeout=1.0)
+    )
+    await asyncio.sleep(0)
+    timeline.record(Shown(at=4.0, phone_id="iphone-1", push_id="apns-2"))
+    assert await waiter == (4, Shown(at=4.0, phone_id="iphone-1", push_id="apns-2"))
+
+
+async def test_a_wait_with_a_cursor_beyond_the_end_waits_for_that_many():
+    """A waiter's since is honoured for live events too: events numbered up to it do not count."""
+    timeline = _timeline()
+    waiter = asyncio.ensure_future(timeline.wait_for("Shown", since=4, timeout=1.0))
+    await asyncio.sleep(0)
+    timeline.record(Shown(at=4.0, phone_id="iphone-1", push_id="seq-4"))
+    timeline.record(Shown(at=5.0, phone_id="iphone-1", push_id="seq-5"))
+    assert (await waiter).push_id == "seq-5"
+
+
+def test_subscribers_of_entries_get_the_sequence_number():
+    """subscribe_entries hands each new event with its seq."""
+    timeline = _timeline()
+    seen: list[int] = []
+    unsubscribe = timeline.subscribe_entries(lambda entry: seen.append(entry.seq))
+    timeline.record(Shown(at=4.0, phone_id="iphone-1", push_id="x"))
+    unsubscribe()
+    timeline.record(Shown(at=5.0, phone_id="iphone-1", push_id="y"))
+    assert seen == [4]
