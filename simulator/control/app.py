@@ -11,33 +11,68 @@ import asyncio
 import contextlib
 import dataclasses
 import ipaddress
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from starlette.exceptions import HTTPException
 
 from devices.errors import DeviceError
 from devices.phone import Phone
 from fakeproviders.faults import Fault
 from simulator.control.serialize import event_json, phone_json, tray_json
+from simulator.kinds import event_kinds
 from simulator.simulation import Simulation, SimulationError
+from simulator.timeline import Entry
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Ids a client names resources by end up in URL paths (/phones/{phone_id}/apps/{app_id}): refuse
+# what could not be read back: a "/" splits the path, "." and ".." are removed by clients, control
+# characters (NUL, newline) break logs and shells.
+_PATH_ID = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
+# Bundle ids and Android package names: letters, digits, "-", "_", dot-separated.
+_APP_ID = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+
+
+def _path_id(value: str | None) -> str | None:
+    if value is not None and not _PATH_ID.fullmatch(value):
+        raise ValueError(
+            f"{value!r} cannot be used in a URL path: use letters, digits and - _ . ~ "
+            "(not starting with a dot)"
+        )
+    return value
+
+
+def _app_id(value: str) -> str:
+    if not _APP_ID.fullmatch(value):
+        raise ValueError(f"{value!r} is not a bundle id or package name (like com.example.app)")
+    return value
+
+
+def _printable(value: str) -> str:
+    if not value.isprintable():
+        raise ValueError(f"{value!r} has control characters")
+    return value
+
+
 class NewPhone(_Strict):
     platform: Literal["ios", "android"]
-    phone_id: str | None = Field(default=None, min_length=1, max_length=64)
+    phone_id: Annotated[str | None, AfterValidator(_path_id)] = Field(
+        default=None, min_length=1, max_length=64, description="letters, digits, - _ . ~"
+    )
     api_level: int = Field(default=34, ge=21, le=40, description="Android only")
 
 
 class Install(_Strict):
-    app_id: str = Field(min_length=1, max_length=255)
-    user_id: str = Field(min_length=1, max_length=255)
+    app_id: Annotated[str, AfterValidator(_app_id)] = Field(min_length=1, max_length=255)
+    user_id: Annotated[str, AfterValidator(_printable)] = Field(min_length=1, max_length=255)
     answer: Literal["allow", "deny", "dismiss"] = "allow"
 
 
@@ -67,6 +102,12 @@ class NewFault(_Strict):
     ends_at: float | None = None
 
 
+#: Every event kind the timeline may hold, with its one-line description.
+EVENT_KINDS = event_kinds()
+# A plain string (so a typo gets a message listing the kinds), shown as an enum in the schema.
+KindName = Annotated[str, WithJsonSchema({"type": "string", "enum": list(EVENT_KINDS)})]
+
+
 class ControlError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -77,12 +118,25 @@ def create_control_app(
     sim: Simulation, *, extra_endpoints: dict[str, Any] | None = None
 ) -> FastAPI:
     """The control API over a started ``sim``; ``extra_endpoints`` are added to ``/endpoints``."""
+    kinds = EVENT_KINDS
     app = FastAPI(
         title="pushsim control API",
         version="1",
-        description="Drive simulated phones and inspect the fakes, the sender and the timeline.",
+        description="Drive simulated phones and inspect the fakes, the sender and the timeline.\n\n"
+        "Timeline event kinds (the `kind` filter):\n\n"
+        + "\n".join(f"- `{name}`: {summary}" for name, summary in kinds.items()),
     )
     _install_error_handlers(app)
+    KIND = Query(
+        default=None, description="An event kind (listed with one line each in the description)"
+    )
+    SINCE = Query(
+        default="0",
+        description=(
+            "Only events recorded after the one with this `seq` (0: from the start); "
+            "`latest`: only events recorded from now on"
+        ),
+    )
 
     @app.middleware("http")
     async def loopback_only(request: Request, call_next: Any) -> Any:
@@ -90,6 +144,18 @@ def create_control_app(
         if request.client is not None and not _is_loopback(request.client.host):
             return _error(403, "the control API answers loopback clients only")
         return await call_next(request)
+
+    def cursor(since: str) -> int:
+        if since == "latest":
+            return sim.timeline.last_seq
+        if not since.isascii() or not since.isdigit():
+            raise ControlError(422, f"since: a seq (0, 1, 2…) or 'latest', not {since!r}")
+        return int(since)
+
+    def kind_name(kind: str | None) -> str | None:
+        if kind is not None and kind not in kinds:
+            raise ControlError(422, f"kind: no event kind {kind!r}; kinds: {', '.join(kinds)}")
+        return kind
 
     def phone(phone_id: str) -> Any:
         try:
@@ -212,46 +278,66 @@ def create_control_app(
 
     # -- timeline -------------------------------------------------------------------------------
 
-    @app.get("/timeline", summary="Events, oldest first, filtered")
+    @app.get("/timeline", summary="Events in clock order, filtered")
     async def timeline(
-        kind: str | None = None,
+        kind: KindName | None = KIND,
         phone_id: str | None = Query(default=None, alias="phone"),
         notification: str | None = None,
-        since: int = Query(default=0, ge=0),
+        since: str = SINCE,
         limit: int = Query(default=1000, ge=1, le=100_000),
     ) -> list[dict[str, Any]]:
-        events = sim.timeline.events(kind, phone=phone_id, notification=notification, since=since)
-        return [event_json(e) for e in events[:limit]]
+        entries = sim.timeline.entries(
+            kind_name(kind), phone=phone_id, notification=notification, since=cursor(since)
+        )
+        return [event_json(e.event, e.seq) for e in entries[:limit]]
 
-    @app.get("/timeline/wait", summary="The first matching event; waits for it (long poll)")
+    @app.get(
+        "/timeline/wait",
+        summary="The first matching event after `since`; waits for it (long poll)",
+        description=(
+            "For the next notification on a phone, pass the `seq` of the last one you saw "
+            "as `since` (or `since=latest` if you start waiting before you send)."
+        ),
+    )
     async def wait(
-        kind: str | None = None,
+        kind: KindName | None = KIND,
         phone_id: str | None = Query(default=None, alias="phone"),
         notification: str | None = None,
-        since: int = Query(default=0, ge=0),
+        since: str = SINCE,
         timeout: float = Query(default=10.0, gt=0, le=60),
     ) -> dict[str, Any]:
         filters: dict[str, Any] = {"phone": phone_id, "notification": notification}
         try:
-            event = await sim.timeline.wait_for(
-                kind, timeout=timeout, since=since, **{k: v for k, v in filters.items() if v}
+            entry = await sim.timeline.wait_for_entry(
+                kind_name(kind),
+                timeout=timeout,
+                since=cursor(since),
+                **{k: v for k, v in filters.items() if v},
             )
         except TimeoutError as exc:
             raise ControlError(408, str(exc)) from None
-        return event_json(event)
+        return event_json(entry.event, entry.seq)
 
     @app.websocket("/timeline/stream")
-    async def stream(socket: WebSocket, since: int | None = None) -> None:
-        """Every event as a JSON message: the past ones from ``since`` (if given), then live."""
+    async def stream(socket: WebSocket, since: str | None = None) -> None:
+        """Every event as a JSON message: the past ones after ``since`` (if given), then live."""
         await socket.accept()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        unsubscribe = sim.timeline.subscribe(queue.put_nowait)
         try:
-            if since is not None:
-                for event in sim.timeline.events(since=since):
-                    await socket.send_json(event_json(event))
+            start = None if since is None else cursor(since)
+        except ControlError as exc:
+            await socket.close(code=1008, reason=str(exc)[:120])  # 1008: policy violation
+            return
+        queue: asyncio.Queue[Entry] = asyncio.Queue()
+        unsubscribe = sim.timeline.subscribe_entries(queue.put_nowait)
+        try:
+            # Taken right after subscribing, with no await between: no event is missed or sent
+            # twice.
+            past = [] if start is None else sim.timeline.entries(since=start)
+            for entry in past:
+                await socket.send_json(event_json(entry.event, entry.seq))
             while True:
-                await socket.send_json(event_json(await queue.get()))
+                entry = await queue.get()
+                await socket.send_json(event_json(entry.event, entry.seq))
         except WebSocketDisconnect:
             pass
         finally:
@@ -311,13 +397,23 @@ def _install_error_handlers(app: FastAPI) -> None:
             404 if "not installed" in str(exc) or "no notification" in str(exc) else 409, str(exc)
         )
 
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        # Starlette's own answers (no such route, method not allowed) in the same shape.
+        return _error(exc.status_code, str(exc.detail))
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'] if p != 'body')}: {err['msg']}"
-            for err in exc.errors()
-        )
+        problems = "; ".join(_problem(err) for err in exc.errors())
         return _error(422, problems or "invalid request")
+
+
+def _problem(err: Any) -> str:
+    """``phone_id: 'a/b' cannot be used…``: where (without the ``body``/``query`` prefix), what."""
+    if err["type"] == "json_invalid":
+        return "body: not valid JSON"
+    where = ".".join(str(p) for p in err["loc"][1:]) or err["loc"][0]
+    return f"{where}: {str(err['msg']).removeprefix('Value error, ')}"
 
 
 def _error(status: int, message: str) -> JSONResponse:

@@ -1,0 +1,71 @@
+"""The control API's errors: one shape for every refusal, and ids that can be read back."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from simulator import Simulation
+from simulator.control import create_control_app
+
+
+@pytest.fixture
+async def control(pushsim: Simulation) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_control_app(pushsim))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        yield client
+
+
+async def test_every_refusal_has_the_documented_shape(control):
+    """Routing, method and validation errors are {"error": {"code", "message"}} too."""
+    refusals = [
+        ("GET", "/no/such/route", None, 404),
+        ("PUT", "/phones", None, 405),
+        ("POST", "/phones", b"{not json", 422),
+        ("POST", "/phones", b'{"platform": "windows"}', 422),
+        ("GET", "/timeline?limit=many", None, 422),
+    ]
+    for method, path, body, status in refusals:
+        answer = await control.request(
+            method, path, content=body, headers={"content-type": "application/json"}
+        )
+        assert answer.status_code == status, (method, path)
+        (error,) = answer.json().values()
+        assert list(answer.json()) == ["error"], answer.json()
+        assert error["code"] == status and error["message"], answer.json()
+
+
+async def test_a_phone_id_that_cannot_be_read_back_is_refused(control):
+    """A phone id must survive a URL path: no "/", control characters, spaces or dot segments."""
+    for phone_id in ["a/b", "a\x00b", "a\nb", "..", ".hidden", "a b", "a%2Fb", "é"]:
+        answer = await control.post("/phones", json={"platform": "android", "phone_id": phone_id})
+        assert answer.status_code == 422, phone_id
+        assert "cannot be used in a URL path" in answer.json()["error"]["message"]
+    assert (await control.get("/phones")).json() == []
+
+
+async def test_an_accepted_phone_id_round_trips(control):
+    """An id the API accepts can be read and deleted through its own URL."""
+    phone_id = "Kim_phone-2.0~b"
+    assert (
+        await control.post("/phones", json={"platform": "ios", "phone_id": phone_id})
+    ).is_success
+    assert (await control.get(f"/phones/{phone_id}")).json()["phone_id"] == phone_id
+    assert (await control.delete(f"/phones/{phone_id}")).status_code == 204
+
+
+async def test_app_and_user_ids_that_cannot_round_trip_are_refused(control):
+    """An app id is a bundle id or package name; a user id has no control characters."""
+    await control.post("/phones", json={"platform": "ios", "phone_id": "ids"})
+    for field, value in [
+        ("app_id", "com.example/app"),
+        ("app_id", "com..example"),
+        ("user_id", "kim\x00"),
+        ("user_id", "kim\nbob"),
+    ]:
+        body = {"app_id": "com.example.app", "user_id": "kim", field: value}
+        answer = await control.post("/phones/ids/apps", json=body)
+        assert answer.status_code == 422, value
+        assert answer.json()["error"]["message"].startswith(f"{field}: ")
