@@ -40,6 +40,8 @@ SERVER_NAMES: tuple[str, ...] = (
     "oauth2.googleapis.com",
     "iid.googleapis.com",
     "fcmregistrations.googleapis.com",
+    "www.googleapis.com",
+    "accounts.google.com",
 )
 
 _CA_VALIDITY = datetime.timedelta(days=3650)

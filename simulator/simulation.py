@@ -66,6 +66,9 @@ FCM_HOSTS = (
     "oauth2.googleapis.com",
     "iid.googleapis.com",
     "fcmregistrations.googleapis.com",
+    # Hosts of Google's older token URLs, which some clients hard-code (GOOGLE_TOKEN_URIS).
+    "www.googleapis.com",
+    "accounts.google.com",
 )
 PROXIED = [(h, p) for h in APNS_HOSTS for p in (443, 2197)] + [(h, 443) for h in FCM_HOSTS]
 

@@ -11,13 +11,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from fakeproviders.clock import Clock
 from fakeproviders.fcm import errors
 from fakeproviders.fcm.frontend import FcmFrontEnd
 from fakeproviders.fcm.inspection import LoggedRequest, RequestLog
 from fakeproviders.fcm.reply import Reply
+from fakeproviders.fcm.service_account import GOOGLE_TOKEN_URIS
 from fakeproviders.fcm.topic_api import TopicManagement
 
 _log = logging.getLogger(__name__)
@@ -28,6 +29,10 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _Request = tuple[str, list[str], dict[str, str], str | None, bytes]
 """(method, decoded path segments, query, authorization, body)."""
+
+# The token endpoint answers at the path of each of Google's token URLs (reached through the
+# proxy by clients that hard-code one); /token is also what our service-account JSON names.
+_TOKEN_PATHS = [urlsplit(uri).path.split("/")[1:] for uri in GOOGLE_TOKEN_URIS]
 
 
 class FcmApp:
@@ -88,8 +93,7 @@ class FcmApp:
         if method == "POST":
             if n == 4 and seg[:2] == ["v1", "projects"] and seg[3] == "messages:send":
                 return "send", self.frontend.send(seg[2], auth, raw)
-            if seg in (["token"], ["oauth2", "v4", "token"]):
-                # /token is what our service-account JSON names; Google's older path too (§8).
+            if seg in _TOKEN_PATHS:
                 return "token", self.frontend.token(raw)
             if n == 2 and seg[0] == "iid" and seg[1] in ("v1:batchAdd", "v1:batchRemove"):
                 operation = seg[1].removeprefix("v1:")

@@ -20,7 +20,7 @@ import jwt
 from fakeproviders.clock import Clock, WallClock
 from fakeproviders.fcm import errors
 from fakeproviders.fcm.errors import ErrorResponse
-from fakeproviders.fcm.service_account import GOOGLE_TOKEN_URI, ServiceAccount
+from fakeproviders.fcm.service_account import GOOGLE_TOKEN_URIS, ServiceAccount
 from fakeproviders.first_sight import FirstSight
 
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -122,8 +122,9 @@ class InMemoryAccessTokens:
 class OAuthEndpoint:
     """The token endpoint and the bearer check, for a set of service accounts.
 
-    ``audiences`` are accepted as JWT ``aud`` besides Google's own token URL, which google-auth
-    signs whatever ``token_uri`` says (reference/fcm.md §0.8); add the fake's URL once known.
+    ``audiences`` are accepted as JWT ``aud`` besides Google's own token URLs (google-auth signs
+    today's whatever ``token_uri`` says, reference/fcm.md §0.8; gtoken an older one); add the
+    fake's URL once known.
     """
 
     def __init__(
@@ -139,7 +140,7 @@ class OAuthEndpoint:
         self._clock = clock
         self._first_sight = FirstSight(clock, real_clock or WallClock(), leeway=max_skew)
         self._accounts = {a.client_email: a for a in accounts}
-        self._audiences = {GOOGLE_TOKEN_URI, *audiences}
+        self._audiences = {*GOOGLE_TOKEN_URIS, *audiences}
         self._store = store if store is not None else InMemoryAccessTokens()
         self._max_skew = max_skew  # tolerated clock skew between sender and Google [U value]
         self._grants = 0

@@ -22,6 +22,15 @@ from fakeproviders.fcm.errors import FakeFcmError
 
 #: The audience google-auth always signs, whatever ``token_uri`` says (reference/fcm.md §3).
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+#: Every token endpoint Google answers the service-account grant at, each also the ``aud`` that
+#: clients posting there sign: today's; the older one gtoken (Node's googleapis stack,
+#: fcm-v1-http2) hard-codes as URL and audience [C gtoken 6 and 7 source]; and the oldest, still
+#: the default of older Go (golang.org/x/oauth2 ``JWTTokenURL``) and JDBC/ODBC drivers [S].
+GOOGLE_TOKEN_URIS = (
+    GOOGLE_TOKEN_URI,
+    "https://www.googleapis.com/oauth2/v4/token",
+    "https://accounts.google.com/o/oauth2/token",
+)
 _AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
 _CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 _ROBOT_CERTS = "https://www.googleapis.com/robot/v1/metadata/x509/"

@@ -102,6 +102,22 @@ def test_fake_token_url_is_accepted_as_audience(
     assert isinstance(grant(endpoint, assertion(account, clock.now(), aud=FAKE_AUD)), TokenGranted)
 
 
+@pytest.mark.parametrize(
+    "aud",
+    [
+        "https://oauth2.googleapis.com/token",
+        "https://www.googleapis.com/oauth2/v4/token",
+        "https://accounts.google.com/o/oauth2/token",
+    ],
+)
+def test_every_google_token_url_is_accepted_as_audience(
+    endpoint: OAuthEndpoint, account: ServiceAccount, clock: ManualClock, aud: str
+) -> None:
+    """Google answers the grant at today's token URL and its older ones, each its own audience
+    (gtoken signs www.googleapis.com/oauth2/v4/token)."""
+    assert isinstance(grant(endpoint, assertion(account, clock.now(), aud=aud)), TokenGranted)
+
+
 def test_other_audience_is_refused(
     endpoint: OAuthEndpoint, account: ServiceAccount, clock: ManualClock
 ) -> None:
