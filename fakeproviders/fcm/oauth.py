@@ -201,6 +201,8 @@ class OAuthEndpoint:
             return OAuthError("invalid_grant", _BAD_SIGNATURE)
         try:
             # Time and audience are checked below on the injected clock, not PyJWT's wall clock.
+            # ``sub`` (the user to impersonate) is not checked: gtoken sends ``"sub": null`` when
+            # there is none, and Google grants it (Node's googleapis stack, fcm-v1-http2).
             return jwt.decode(
                 assertion,
                 account.public_key_pem,
@@ -211,6 +213,7 @@ class OAuthEndpoint:
                     "verify_nbf": False,
                     "verify_aud": False,
                     "verify_iss": False,
+                    "verify_sub": False,
                 },
             )
         except jwt.PyJWTError:

@@ -118,6 +118,18 @@ def test_every_google_token_url_is_accepted_as_audience(
     assert isinstance(grant(endpoint, assertion(account, clock.now(), aud=aud)), TokenGranted)
 
 
+def test_a_null_subject_is_granted(
+    endpoint: OAuthEndpoint, account: ServiceAccount, clock: ManualClock
+) -> None:
+    """gtoken signs ``"sub": null`` when no user is impersonated; Google grants it."""
+    token = assertion(account, clock.now(), aud="https://www.googleapis.com/oauth2/v4/token")
+    claims = jwt.decode(token, options={"verify_signature": False}) | {"sub": None}
+    signed = jwt.encode(
+        claims, account.private_key_pem, algorithm="RS256", headers={"kid": account.private_key_id}
+    )
+    assert isinstance(grant(endpoint, signed), TokenGranted)
+
+
 def test_other_audience_is_refused(
     endpoint: OAuthEndpoint, account: ServiceAccount, clock: ManualClock
 ) -> None:
