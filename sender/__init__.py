@@ -40,7 +40,7 @@ from .policy import RetryPolicy
 from .server import SenderServer
 from .service import SenderService
 from .stats import Stats
-from .store import SqliteStore, Store
+from .stores import SqliteStore, Store, open_store
 
 __all__ = [
     "ApnsClient",
@@ -78,4 +78,5 @@ __all__ = [
     "TokenPruned",
     "create_app",
     "load_config",
+    "open_store",
 ]

@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import sys
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from .fcm_client import FcmClient
 from .policy import RetryPolicy
 from .server import SenderServer
 from .service import SenderService
-from .store import SqliteStore
+from .stores import is_postgres_url, open_store
 
 log = logging.getLogger("sender")
 
@@ -47,14 +48,20 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pushsim-sender",
         description="Run the pushsim sender: an app server that stores device tokens and sends "
-        "notifications through APNs and FCM, durably (SQLite), with retries and token pruning.",
+        "notifications through APNs and FCM, durably (SQLite or PostgreSQL), with retries and "
+        "token pruning. Several instances on one PostgreSQL database share the work.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--config", metavar="FILE.toml", help="a TOML configuration file")
     parser.add_argument("--host", help="listen address (overrides the configuration)")
     parser.add_argument("--port", type=int, help="listen port; 0 picks a free one")
-    parser.add_argument("--database", metavar="PATH", help="the SQLite database file")
+    parser.add_argument(
+        "--database",
+        metavar="PATH|URL",
+        help="a SQLite file, or postgresql://user@host:port/dbname to share one PostgreSQL "
+        "database between several instances",
+    )
     parser.add_argument(
         "--check", action="store_true", help="check the configuration, print it, and exit"
     )
@@ -94,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def serve(config: SenderConfig, *, ready: asyncio.Event | None = None) -> None:
     """Run the sender for ``config`` until SIGTERM or SIGINT (or until cancelled)."""
     clock = SystemClock()
-    store = SqliteStore(config.database)
+    store = open_store(config.database)
     apns = _apns_client(config, clock)
     fcm = _fcm_client(config, clock)
     retry = RetryPolicy(
@@ -104,7 +111,15 @@ async def serve(config: SenderConfig, *, ready: asyncio.Event | None = None) -> 
         jitter=config.retry.jitter,
     )
     service = SenderService(
-        store, apns, fcm, clock, retry=retry, max_in_flight=config.max_in_flight
+        store,
+        apns,
+        fcm,
+        clock,
+        retry=retry,
+        max_in_flight=config.max_in_flight,
+        instance=config.instance,
+        lease=config.lease,
+        poll_interval=config.poll_interval,
     )
     server = SenderServer(
         create_app(service, api_key=config.api_key, app_key=config.app_key),
@@ -119,10 +134,11 @@ async def serve(config: SenderConfig, *, ready: asyncio.Event | None = None) -> 
         await server.start()
         print(f"pushsim-sender listening on {server.url}", flush=True)
         log.info(
-            "APNs: %s; FCM: %s; database %s",
+            "APNs: %s; FCM: %s; database %s; instance %s",
             apns.url if apns else "off",
             fcm.send_url if fcm else "off",
-            config.database,
+            _redacted(config.database),
+            service.work.instance,
         )
         if ready is not None:
             ready.set()
@@ -179,11 +195,22 @@ def _fcm_client(config: SenderConfig, clock: SystemClock) -> FcmClient | None:
     )
 
 
+def _redacted(database: str) -> str:
+    """The database URL without its password, fit for logs."""
+    if not is_postgres_url(database):
+        return database
+    parts = urllib.parse.urlsplit(database)
+    if parts.password is None:
+        return database
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
 def _describe(config: SenderConfig) -> str:
     apns, fcm = config.apns, config.fcm
     lines = [
         f"listen    http://{config.host}:{config.port}",
-        f"database  {config.database}",
+        f"database  {_redacted(config.database)}",
         f"apns      {'on' if apns.enabled else 'off'} {apns.url or default_url('production' if apns.environment == 'production' else 'sandbox')}"
         f" ({'certificate' if apns.cert_path else 'token'} auth)",
         f"fcm       {'on' if fcm.enabled else 'off'} {fcm.url}",

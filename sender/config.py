@@ -8,13 +8,20 @@ variable                              TOML ([section] key)       meaning (defaul
 ====================================  =========================  ==================================
 PUSHSIM_SENDER_HOST                   [sender] host              listen address (127.0.0.1)
 PUSHSIM_SENDER_PORT                   [sender] port              listen port, 0 = any (8080)
-PUSHSIM_SENDER_DATABASE               [sender] database          SQLite file (sender.sqlite3)
+PUSHSIM_SENDER_DATABASE               [sender] database          SQLite file, or postgresql://
+                                                                 URL (sender.sqlite3)
 PUSHSIM_SENDER_API_KEY                [sender] api_key           backends' bearer key (required)
 PUSHSIM_SENDER_APP_KEY                [sender] app_key           apps' X-App-Key (required)
 PUSHSIM_SENDER_CA_FILE                [sender] ca_file           CA bundle for both providers
                                                                  (system roots)
 PUSHSIM_SENDER_LOG_LEVEL              [sender] log_level         INFO
-PUSHSIM_SENDER_MAX_IN_FLIGHT          [sender] max_in_flight     pushes sent at once (2000)
+PUSHSIM_SENDER_MAX_IN_FLIGHT          [sender] max_in_flight     pushes held at once (2000)
+PUSHSIM_SENDER_INSTANCE               [sender] instance          this instance's name in claims
+                                                                 (host-pid-random)
+PUSHSIM_SENDER_LEASE                  [sender] lease             seconds before a silent
+                                                                 instance's work is taken (30)
+PUSHSIM_SENDER_POLL_INTERVAL          [sender] poll_interval     seconds between looks for work
+                                                                 when idle (0.5)
 APNS_ENVIRONMENT                      [apns] environment         sandbox | production (sandbox)
 APNS_URL                              [apns] url                 Apple's host for the environment
 APNS_TEAM_ID, APNS_KEY_ID             [apns] team_id, key_id     token auth ids
@@ -103,6 +110,9 @@ class SenderConfig:
     ca_file: str | None = None
     log_level: str = "INFO"
     max_in_flight: int = 2000
+    instance: str | None = None
+    lease: float = 30.0
+    poll_interval: float = 0.5
     apns: ApnsConfig = field(default_factory=ApnsConfig)
     fcm: FcmConfig = field(default_factory=FcmConfig)
     retry: RetryConfig = field(default_factory=RetryConfig)
@@ -118,6 +128,9 @@ _SETTINGS: tuple[tuple[str, str, str, type], ...] = (
     ("sender", "ca_file", "PUSHSIM_SENDER_CA_FILE", str),
     ("sender", "log_level", "PUSHSIM_SENDER_LOG_LEVEL", str),
     ("sender", "max_in_flight", "PUSHSIM_SENDER_MAX_IN_FLIGHT", int),
+    ("sender", "instance", "PUSHSIM_SENDER_INSTANCE", str),
+    ("sender", "lease", "PUSHSIM_SENDER_LEASE", float),
+    ("sender", "poll_interval", "PUSHSIM_SENDER_POLL_INTERVAL", float),
     ("apns", "environment", "APNS_ENVIRONMENT", str),
     ("apns", "url", "APNS_URL", str),
     ("apns", "team_id", "APNS_TEAM_ID", str),
@@ -197,5 +210,9 @@ def _check(config: SenderConfig) -> None:
         raise ConfigError("APNS_ENVIRONMENT must be sandbox or production")
     if not 0 <= config.port <= 65535:
         raise ConfigError(f"port {config.port} is out of range")
+    if config.max_in_flight < 1:
+        raise ConfigError("max_in_flight must be at least 1")
+    if config.lease <= 0 or config.poll_interval <= 0:
+        raise ConfigError("lease and poll_interval must be positive (seconds)")
     if config.retry.max_attempts < 1 or not 0 <= config.retry.jitter <= 1:
         raise ConfigError("retry: max_attempts ≥ 1 and 0 ≤ jitter ≤ 1")

@@ -22,7 +22,7 @@ from .models import Delivery, Device, Notification, NotificationRequest
 from .payloads import apns_push, encode, fcm_message
 from .policy import RetryPolicy, Verdict, judge_apns, judge_fcm
 from .recorder import DeliveryRecorder
-from .store import Store
+from .stores import Store
 
 log = logging.getLogger(__name__)
 

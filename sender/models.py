@@ -143,3 +143,16 @@ class EngagementEvent:
     token: str
     event: Engagement
     at: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Batch:
+    """A share of one notification's audience, claimed by one sender instance at a time."""
+
+    notification: Notification
+    seq: int
+    """The batch's number within its notification."""
+    tokens: list[str]
+    """Tokens still without an outcome (an FCM topic or condition is one entry)."""
+    taken_over_from: str | None = None
+    """The instance whose lease ran out, when this claim took the batch over."""

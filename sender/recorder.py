@@ -13,7 +13,7 @@ import asyncio
 import logging
 
 from .models import Delivery
-from .store import Store
+from .stores import Store
 
 log = logging.getLogger(__name__)
 

@@ -1,19 +1,21 @@
 """The sender: registers devices, accepts notifications, and delivers them through APNs and FCM.
 
-``submit`` persists a request and queues it; worker tasks resolve its audience (a user, a list of
-users, a saved segment, everyone, or an FCM topic), send to every active token, record each
-outcome, retry what is worth retrying and prune dead tokens. The decisions are in ``policy``, the
-wire shapes in ``payloads``, one push's attempts and outcome in ``delivery``, batching of
-outcomes in ``recorder``; this module sequences them.
+``submit`` persists a request; the ``WorkLoop`` (``work``) claims it, resolves its audience (a
+user, a list of users, a saved segment, everyone, or an FCM topic) into batches of tokens, and
+claims and sends those batches; several instances on one database share them. The decisions are
+in ``policy``, the wire shapes in ``payloads``, one push's attempts and outcome in ``delivery``,
+batching of outcomes in ``recorder``; this module sequences them.
 
-After a crash the store still holds every accepted notification that was not done; ``start``
-resumes them and skips tokens that already have an outcome, so each push is sent at least once
-(the pushes in flight and the outcomes not yet written may be sent twice).
+After a crash the store still holds every accepted notification that was not done; the batches it
+held are claimed again (after a restart, or by another instance once their lease ran out) and
+tokens that already have an outcome are skipped, so each push is sent at least once (the pushes
+in flight and the outcomes not yet written may be sent twice).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import uuid
@@ -41,8 +43,9 @@ from .models import (
 from .policy import AUTH_REASONS, RetryPolicy
 from .recorder import DeliveryRecorder
 from .stats import Stats
-from .store import Store
+from .stores import Store
 from .validation import check_device, check_engagement, check_request, check_segment
+from .work import WorkLoop
 
 log = logging.getLogger(__name__)
 
@@ -59,21 +62,27 @@ class SenderService:
         emit: Emit = discard_event,
         *,
         retry: RetryPolicy | None = None,
-        workers: int = 32,
         max_in_flight: int = 2000,
         rng: random.Random | None = None,
         recorder: DeliveryRecorder | None = None,
+        instance: str | None = None,
+        lease: float = 30.0,
+        poll_interval: float = 0.5,
+        batch_size: int = 500,
     ) -> None:
-        """``max_in_flight`` bounds the pushes being sent at once (and so the duplicates a crash
-        can cause); ``rng`` draws the retry jitter (seed it for reproducible runs)."""
+        """``max_in_flight`` bounds the pushes this instance holds at once (and so the duplicates
+        a crash can cause); ``rng`` draws the retry jitter (seed it for reproducible runs).
+        ``instance`` names this instance in the claims it takes (unique by default); a claim
+        not renewed for ``lease`` seconds may be taken over; idle instances look for work
+        every ``poll_interval`` seconds; audiences are split into batches of ``batch_size`` (at
+        most a quarter of ``max_in_flight``, so that several are in hand at once)."""
         self.store = store
         self.apns = apns
         self.fcm = fcm
         self.clock = clock
         self._emit = emit
-        self._worker_count = workers
         self.recorder = recorder or DeliveryRecorder(store)
-        self._deliver = Deliverer(
+        deliverer = Deliverer(
             store,
             apns,
             fcm,
@@ -84,9 +93,19 @@ class SenderService:
             rng=rng or random.Random(),
             max_in_flight=max_in_flight,
         )
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
-        self._queued: set[str] = set()
-        self._workers: list[asyncio.Task[None]] = []
+        self.work = WorkLoop(
+            store,
+            deliverer,
+            self.recorder,
+            self._audience,
+            self._finished,
+            instance=instance,
+            lease=lease,
+            poll_interval=poll_interval,
+            batch_size=batch_size,
+            max_in_flight=max_in_flight,
+        )
+        self._poll_interval = poll_interval
         self._done: dict[str, asyncio.Event] = {}
 
     # -- devices ------------------------------------------------------------------------------
@@ -171,7 +190,7 @@ class SenderService:
                 target=target_of(request),
             )
         )
-        self._enqueue(notification_id)
+        self.work.wake()
         return notification_id
 
     def get_notification(self, notification_id: str) -> Notification:
@@ -194,15 +213,24 @@ class SenderService:
         return Stats(**raw)
 
     async def wait(self, notification_id: str, timeout: float) -> bool:
-        """Wait up to ``timeout`` real seconds until the notification is done; True if it is."""
-        if self.get_notification(notification_id).status == "done":
-            return True
+        """Wait up to ``timeout`` real seconds until the notification is done; True if it is.
+
+        This instance's own work ends the wait at once; work finished by another instance on
+        the same database is seen at the next look, every ``poll_interval`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         event = self._done.setdefault(notification_id, asyncio.Event())
         try:
-            await asyncio.wait_for(event.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
+            while self.get_notification(notification_id).status != "done":
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return False
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), min(remaining, self._poll_interval))
+            return True
+        finally:
+            if self._done.get(notification_id) is event and not event.is_set():
+                del self._done[notification_id]
 
     def record_event(self, notification_id: str, token: str, event: str) -> EngagementEvent:
         """Store what the user did with a notification (``received``, ``opened``, ``dismissed``)."""
@@ -226,66 +254,16 @@ class SenderService:
 
     @property
     def running(self) -> bool:
-        return bool(self._workers)
+        return self.work.running
 
     async def start(self) -> None:
-        """Start the workers and resume notifications a previous run left unfinished."""
-        if self._workers:
-            return
-        for notification in self.store.unfinished_notifications():
-            self._enqueue(notification.id)
-        self._workers = [
-            asyncio.create_task(self._work(), name=f"sender-worker-{i}")
-            for i in range(self._worker_count)
-        ]
+        """Start claiming work, including notifications a previous run left unfinished."""
+        await self.work.start()
 
     async def stop(self) -> None:
-        """Stop the workers and save buffered outcomes; unfinished notifications stay queued
-        in the store for the next start."""
-        workers, self._workers = self._workers, []
-        for task in workers:
-            task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
-        self.recorder.flush()
-
-    def _enqueue(self, notification_id: str) -> None:
-        if notification_id not in self._queued:
-            self._queued.add(notification_id)
-            self._queue.put_nowait(notification_id)
-
-    async def _work(self) -> None:
-        while True:
-            notification_id = await self._queue.get()
-            self._queued.discard(notification_id)
-            try:
-                await self._process(notification_id)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # A bug must not leave the notification (and its waiters) hanging forever.
-                log.exception("sending notification %s failed", notification_id)
-                self.recorder.flush()
-                self.store.set_status(notification_id, "done")
-                self._finished(notification_id)
-
-    async def _process(self, notification_id: str) -> None:
-        notification = self.store.get_notification(notification_id)
-        if notification is None or notification.status == "done":
-            self._finished(notification_id)
-            return
-        self.store.set_status(notification_id, "sending")
-        request = notification.request
-        # After a restart, tokens that already have an outcome are not sent to again.
-        done = self.store.delivered_tokens(notification_id)
-        if request.topic is not None or request.condition is not None:
-            if target_of(request) not in done:
-                await self._deliver.to_topic(notification)
-        else:
-            devices = [d for d in self._audience(request) if d.token not in done]
-            await asyncio.gather(*(self._deliver.to_device(notification, d) for d in devices))
-        self.recorder.flush()
-        self.store.set_status(notification_id, "done")
-        self._finished(notification_id)
+        """Stop sending, save buffered outcomes and give this instance's claims back;
+        unfinished notifications stay in the store for the next start (or another instance)."""
+        await self.work.stop()
 
     def _audience(self, request: NotificationRequest) -> list[Device]:
         if request.user_id is not None:

@@ -20,6 +20,8 @@ class Stats:
     """Pushes finally refused, by APNs reason / FCM errorCode."""
     retries: int
     """Extra attempts after retryable answers."""
+    duplicates: int
+    """Outcomes recorded twice for one push (two instances sent it: one's lease ran out)."""
     auth_errors: int
     """Pushes refused because of the sender's own credentials (tokens were kept)."""
     received: int

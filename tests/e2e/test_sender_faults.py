@@ -1,15 +1,21 @@
-"""The sender against fakes on a bad day: 503/429 with Retry-After on 20% of requests, GOAWAYs."""
+"""The sender against fakes on a bad day: 503/429 with Retry-After on 20% of requests, GOAWAYs.
+
+On SQLite one sender sends; on PostgreSQL two instances share the campaign.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
+
 from fakeproviders.ca import LocalCA
 from fakeproviders.faults import Fault
-from sender import ApnsClient, FcmClient, SenderService, SqliteStore, SystemClock
+from sender import ApnsClient, FcmClient, SenderService, SystemClock, open_store
 from sender.events import PushRetried, SenderEvent
 from sender.models import NotificationRequest
 from sender.policy import RetryPolicy
@@ -21,10 +27,10 @@ POLICY = RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.5, jitter=0.5)
 
 @asynccontextmanager
 async def _sender(
-    providers: Providers, folder: Path, events: list[SenderEvent]
+    providers: Providers, database: str, events: list[SenderEvent]
 ) -> AsyncIterator[SenderService]:
     clock = SystemClock()
-    store = SqliteStore(folder / "sender.sqlite3")
+    store = open_store(database)
     apns = ApnsClient(
         providers.apns.url,
         providers.key.team_id,
@@ -35,7 +41,16 @@ async def _sender(
     )
     fcm = FcmClient(providers.fcm.url, providers.account_path, providers.ca_file, clock)
     service = SenderService(
-        store, apns, fcm, clock, events.append, retry=POLICY, rng=random.Random(6)
+        store,
+        apns,
+        fcm,
+        clock,
+        events.append,
+        retry=POLICY,
+        rng=random.Random(6),
+        # A window smaller than the campaign, so that two instances share it (in batches of 25).
+        max_in_flight=100,
+        poll_interval=0.05,
     )
     await service.start()
     try:
@@ -47,16 +62,27 @@ async def _sender(
         store.close()
 
 
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
 async def test_retryable_faults_and_goaway_storms_deliver_every_push_once(
-    ca: LocalCA, tmp_path: Path
+    engine: str, ca: LocalCA, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """With every 4th token answered 503 or 429 + Retry-After once (20% of requests) and GOAWAY
-    storms on APNs, each device gets its push exactly once, retried once after Retry-After."""
+    storms on APNs, each device gets its push exactly once, retried once after Retry-After,
+    also when two instances on one PostgreSQL database share the campaign."""
     events: list[SenderEvent] = []
+    if engine == "sqlite":
+        database, instances = str(tmp_path / "sender.sqlite3"), 1
+    else:
+        database, instances = request.getfixturevalue("postgres_url"), 2
     async with (
         running_providers(ca, tmp_path) as providers,
-        _sender(providers, tmp_path, events) as service,
+        contextlib.AsyncExitStack() as stack,
     ):
+        senders = [
+            await stack.enter_async_context(_sender(providers, database, events))
+            for _ in range(instances)
+        ]
+        service = senders[0]
         tokens: dict[str, str] = {}
         for i in range(DEVICES):
             platform = "ios" if i % 2 else "android"
@@ -94,9 +120,11 @@ async def test_retryable_faults_and_goaway_storms_deliver_every_push_once(
         notification_id = service.submit(
             NotificationRequest(everyone=True, title="Flash sale", body="Now")
         )
-        assert await service.wait(notification_id, timeout=30)
+        for sender in senders:
+            assert await sender.wait(notification_id, timeout=30)
         deliveries = {d.token: d for d in service.deliveries(notification_id)}
-        apns_pool = service.apns.pool if service.apns else None
+        pools = [sender.apns.pool for sender in senders if sender.apns]
+        claimed = [sender.work.claimed for sender in senders]
 
     assert set(deliveries) == set(tokens)
     assert {d.outcome for d in deliveries.values()} == {"accepted"}
@@ -106,5 +134,7 @@ async def test_retryable_faults_and_goaway_storms_deliver_every_push_once(
     retried = [e for e in events if isinstance(e, PushRetried)]
     assert sorted(e.token for e in retried) == sorted(faulted)
     assert {e.delay for e in retried} == {1.0}, "Retry-After is honoured as given"
-    assert apns_pool is not None and apns_pool.goaways >= 10
-    assert apns_pool.connections_opened > apns_pool.goaways, "a new connection after each GOAWAY"
+    assert all(claimed), f"every instance sent a share of the campaign: {claimed}"
+    assert sum(pool.goaways for pool in pools) >= 10
+    for pool in pools:
+        assert pool.connections_opened > pool.goaways, "a new connection after each GOAWAY"

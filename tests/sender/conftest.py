@@ -17,7 +17,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from requests.structures import CaseInsensitiveDict
 
-from sender import ApnsClient, FcmClient, SenderService, SqliteStore
+import sender
+from sender import ApnsClient, FcmClient, SenderService, SqliteStore, Store
 from sender.events import SenderEvent
 from sender.policy import RetryPolicy
 
@@ -232,6 +233,32 @@ async def fcm(
 @pytest.fixture
 def events() -> list[SenderEvent]:
     return []
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def open_any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Store]]:
+    """Opens the store under test, SQLite then PostgreSQL (a fresh database per test); every
+    call opens another handle on the same database, as a restart or a second instance would."""
+    database = (
+        str(tmp_path / "sender.db")
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    opened: list[Store] = []
+
+    def open_store() -> Store:
+        opened.append(sender.open_store(database))
+        return opened[-1]
+
+    yield open_store
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def any_store(open_any_store: Callable[[], Store]) -> Store:
+    """One handle on the store under test (SQLite, then PostgreSQL)."""
+    return open_any_store()
 
 
 @pytest.fixture
