@@ -173,19 +173,32 @@ class OAuthEndpoint:
         self, header_value: str | None, required_scopes: frozenset[str] = FCM_SCOPES
     ) -> BearerCheck:
         """Judge an ``Authorization`` header; the token must carry one of ``required_scopes``."""
+        return self.authenticate(header_value, required_scopes)[0]
+
+    def authenticate(
+        self, header_value: str | None, required_scopes: frozenset[str]
+    ) -> tuple[BearerCheck, AccessToken | None]:
+        """Like :meth:`check_bearer`, with the token when it is OK (whose account is calling).
+
+        Every Google API that takes this endpoint's tokens (FCM, the Wallet API) judges them
+        here, each with its own scopes."""
         if not header_value or not header_value.strip():
-            return BearerCheck.MISSING
+            return BearerCheck.MISSING, None
         scheme, _, value = header_value.strip().partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
-            return BearerCheck.INVALID
+            return BearerCheck.INVALID, None
         token = self._store.get(value.strip())
         if token is None:
-            return BearerCheck.INVALID
+            return BearerCheck.INVALID, None
         if self._clock.now() >= token.expires_at:
-            return BearerCheck.EXPIRED
+            return BearerCheck.EXPIRED, None
         if not token.scopes & required_scopes:
-            return BearerCheck.INSUFFICIENT_SCOPE
-        return BearerCheck.OK
+            return BearerCheck.INSUFFICIENT_SCOPE, None
+        return BearerCheck.OK, token
+
+    def account(self, client_email: str) -> ServiceAccount | None:
+        """The known service account with this email (its public key verifies its JWTs)."""
+        return self._accounts.get(client_email)
 
     def _verified_claims(self, assertion: str) -> dict[str, Any] | OAuthError:
         try:
