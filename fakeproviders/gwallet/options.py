@@ -1,0 +1,27 @@
+"""Settings of the fake Google Wallet API: where Google's behaviour is unknown ([U] in
+reference/wallet.md) or where tests need a switch, the choice is here with its default and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class WalletOptions:
+    """Tunable behaviour of the fake Wallet API. The defaults follow Google as far as known."""
+
+    notifications_per_window: int = 3
+    """Notifying messages and updates allowed per pass per window (reference/wallet.md §7)."""
+    quota_window: float = 86_400.0
+    """The window, in seconds: "3 per pass in 24 h". Rolling or per calendar day is [U]: rolling."""
+    refuse_update_over_quota: bool = True
+    """A notifying PATCH/PUT over the quota: Google documents QuotaExceeded for notifications
+    (§7) but not what happens to the update itself [U]. True answers the 403 and applies
+    nothing; False applies the update without a notification."""
+    notify_fields: tuple[str, ...] = ("loyaltyPoints.balance", "secondaryLoyaltyPoints.balance")
+    """Object fields whose change notifies under ``NOTIFY_ON_UPDATE``: Google allowlists fields
+    and names ``loyaltyPoints.balance`` "and others"; the full list is [U] (§7)."""
+    require_state: bool = True
+    """An object without ``state`` is refused: documented as required, enforcement [U] (§6)."""
+    request_log_size: int = 10_000
+    """How many entries ``FakeGoogleWallet.request_log`` keeps."""
