@@ -42,6 +42,7 @@ SERVER_NAMES: tuple[str, ...] = (
     "fcmregistrations.googleapis.com",
     "www.googleapis.com",
     "accounts.google.com",
+    "walletobjects.googleapis.com",
 )
 
 _CA_VALIDITY = datetime.timedelta(days=3650)
