@@ -16,6 +16,7 @@ from devices.channels import (
     Importance,
 )
 from devices.errors import DeviceError, NotFound
+from devices.google_wallet import GooglePass, GoogleWallet, GoogleWalletService
 from devices.permissions import AndroidPermission
 from devices.pushes import IncomingPush, read_fcm
 from devices.tray import TrayEntry
@@ -34,14 +35,68 @@ class AndroidPhone(Phone):
     ``onMessageReceived``; a force-stopped app gets nothing until the user launches it (§2.4).
     """
 
-    __slots__ = ("_pending_channels", "api_level")
+    __slots__ = ("_pending_channels", "api_level", "wallet")
     platform: ClassVar[str] = "android"
     default_token_rules: ClassVar[TokenRules] = ANDROID_TOKEN_RULES
 
-    def __init__(self, phone_id: str, *, api_level: int = 34, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        phone_id: str,
+        *,
+        api_level: int = 34,
+        google_wallet: GoogleWalletService | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``google_wallet`` is Google's side of the Wallet app; without it the phone has no
+        Google Wallet (:attr:`wallet` is None)."""
         self.api_level = api_level
         self._pending_channels: Mapping[str, Importance | str] | None = None
         super().__init__(phone_id, **kwargs)
+        self.wallet: GoogleWallet | None = None
+        if google_wallet is not None:
+            self.wallet = GoogleWallet(
+                phone_id,
+                google_wallet,
+                clock_now=self._clock.now,
+                emit=self._emit,
+                show=self._show,
+                new_entry_id=lambda: self.tray.new_entry_id(),
+            )
+            self.wallet.connect()
+
+    # -- Google Wallet ------------------------------------------------------------------------
+
+    def save_pass(self, link: str) -> list[GooglePass]:
+        """Open a "Save to Google Wallet" link and save its passes (DeviceError if refused)."""
+        return self._google_wallet().save(link)
+
+    def remove_pass(self, pass_id: str) -> None:
+        """Delete a pass from Google Wallet."""
+        self._google_wallet().remove(pass_id)
+
+    def set_pass_notifications(self, pass_id: str | None, enabled: bool) -> None:
+        """The notification switch of one pass, or of every pass when ``pass_id`` is None."""
+        self._google_wallet().set_notifications_enabled(enabled, pass_id)
+
+    def passes(self) -> list[GooglePass]:
+        """The passes saved in Google Wallet."""
+        return [] if self.wallet is None else self.wallet.passes
+
+    def go_offline(self) -> None:
+        if self.online and self.wallet is not None:
+            self.wallet.disconnect()
+        super().go_offline()
+
+    def go_online(self) -> None:
+        was_online = self.online
+        super().go_online()
+        if not was_online and self.wallet is not None:
+            self.wallet.connect()
+
+    def _google_wallet(self) -> GoogleWallet:
+        if self.wallet is None:
+            raise DeviceError(f"{self.phone_id} has no Google Wallet")
+        return self.wallet
 
     # -- what the user and the app do ---------------------------------------------------------
 
