@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import google.auth.exceptions
 import httpx
 import requests
 from google.auth.transport.requests import Request
 
 from ._http import HttpxBackend, PoolBackend, parse_retry_after
 from .clock import Clock
-from .errors import ProviderAuthError, ProviderUnreachable
-from .google_credentials import load_credentials
+from .errors import ProviderAuthError
+from .google_credentials import AccessTokens, load_credentials
 from .tls import client_context, requests_session
 
 _FCM_ERROR_TYPE = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
@@ -70,8 +69,7 @@ class FcmClient:
         self.project_id = project_id
         self._owns_session = session is None
         self._session = session or requests_session(ca_file)
-        self._token_request = Request(session=self._session)
-        self._refresh_lock = asyncio.Lock()
+        self._tokens = AccessTokens(self._credentials, Request(session=self._session))
         self._timeout = timeout
         self._slots = asyncio.Semaphore(max(1, max_concurrency))
         self._path = f"/v1/projects/{project_id}/messages:send"
@@ -95,22 +93,7 @@ class FcmClient:
 
     async def access_token(self, stale: str | None = None) -> str:
         """A usable access token; ``stale`` is one the provider refused, forcing a refresh."""
-        creds = self._credentials
-        if stale is None and creds.valid and isinstance(creds.token, str):
-            return creds.token  # the common case: no lock, no thread
-        async with self._refresh_lock:
-            creds = self._credentials
-            if not creds.valid or (stale is not None and creds.token == stale):
-                try:
-                    await asyncio.to_thread(creds.refresh, self._token_request)
-                except google.auth.exceptions.TransportError as exc:
-                    raise ProviderUnreachable(f"token endpoint: {exc}") from exc
-                except google.auth.exceptions.GoogleAuthError as exc:
-                    raise ProviderAuthError(f"token refresh failed: {exc}") from exc
-            token = creds.token
-            if not isinstance(token, str):
-                raise ProviderAuthError("the token endpoint returned no access token")
-            return token
+        return await self._tokens.get(stale)
 
     async def send(self, message: dict[str, Any]) -> FcmResult:
         """Send one ``Message`` resource (the body's ``message`` field, reference/fcm.md §1.2)."""

@@ -8,11 +8,15 @@ Everything else (signing, scopes, ``aud``, the grant request to ``token_uri``) s
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import google.auth.exceptions
+from google.auth.transport.requests import Request
 from google.oauth2 import service_account
 
 from .clock import Clock, SystemClock
+from .errors import ProviderAuthError, ProviderUnreachable
 
 FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 ASSERTION_LIFETIME = 3600
@@ -51,3 +55,31 @@ def load_credentials(
         path, scopes=list(scopes), clock=clock
     )
     return credentials
+
+
+class AccessTokens:
+    """Bearer tokens of one service account: google-auth refreshes them in a worker thread
+    (through ``request``'s ``requests`` session), one refresh at a time."""
+
+    def __init__(self, credentials: ClockedCredentials, request: Request) -> None:
+        self.credentials = credentials
+        self._request = request
+        self._lock = asyncio.Lock()
+
+    async def get(self, stale: str | None = None) -> str:
+        """A usable access token; ``stale`` is one the provider refused, forcing a refresh."""
+        creds = self.credentials
+        if stale is None and creds.valid and isinstance(creds.token, str):
+            return creds.token  # the common case: no lock, no thread
+        async with self._lock:
+            if not creds.valid or (stale is not None and creds.token == stale):
+                try:
+                    await asyncio.to_thread(creds.refresh, self._request)
+                except google.auth.exceptions.TransportError as exc:
+                    raise ProviderUnreachable(f"token endpoint: {exc}") from exc
+                except google.auth.exceptions.GoogleAuthError as exc:
+                    raise ProviderAuthError(f"token refresh failed: {exc}") from exc
+            token = creds.token
+            if not isinstance(token, str):
+                raise ProviderAuthError("the token endpoint returned no access token")
+            return token
