@@ -17,6 +17,7 @@ from .errors import (
     ProviderError,
     ProviderUnreachable,
     SenderError,
+    WalletApiError,
 )
 from .events import (
     EngagementRecorded,
@@ -28,6 +29,7 @@ from .events import (
     TokenPruned,
 )
 from .fcm_client import FcmClient, FcmResult
+from .google_wallet import GoogleWalletClient
 from .models import (
     Delivery,
     Device,
@@ -53,6 +55,7 @@ __all__ = [
     "EngagementRecorded",
     "FcmClient",
     "FcmResult",
+    "GoogleWalletClient",
     "InvalidInput",
     "NotFound",
     "Notification",
@@ -76,6 +79,7 @@ __all__ = [
     "Store",
     "SystemClock",
     "TokenPruned",
+    "WalletApiError",
     "create_app",
     "load_config",
     "open_store",
