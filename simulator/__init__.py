@@ -17,12 +17,16 @@ if TYPE_CHECKING:
     from devices.app_server import WebhookTemplate
     from devices.behaviour import Delay, UserBehaviour
     from fakeproviders.apns import ApnsOptions
+    from fakeproviders.gwallet import WalletOptions
+    from sender import WalletApiError
     from simulator.clock import Clock, SystemClock, VirtualClock
     from simulator.simulation import DEFAULT_APP_ID, Simulation, SimulationError
     from simulator.timeline import Timeline
 
 _EXPORTS = {
     "ApnsOptions": "fakeproviders.apns",
+    "WalletOptions": "fakeproviders.gwallet",
+    "WalletApiError": "sender",
     "UserBehaviour": "devices.behaviour",
     "Delay": "devices.behaviour",
     "WebhookTemplate": "devices.app_server",
@@ -46,6 +50,8 @@ __all__ = [
     "Timeline",
     "UserBehaviour",
     "VirtualClock",
+    "WalletApiError",
+    "WalletOptions",
     "WebhookTemplate",
 ]
 

@@ -33,8 +33,11 @@ from fakeproviders.apns import ApnsOptions, FakeApns
 from fakeproviders.ca import LocalCA
 from fakeproviders.faults import Fault
 from fakeproviders.fcm import FakeFcm
+from fakeproviders.gwallet import HOST as GOOGLE_WALLET_HOST
+from fakeproviders.gwallet import FakeGoogleWallet, WalletOptions
 from fakeproviders.proxy import ConnectProxy, Route
 from sender import ApnsClient, FcmClient, SenderServer, SenderService, SqliteStore, create_app
+from sender.google_wallet import GoogleWalletClient
 from simulator.app_link import HttpAppServerLink, sender_route, webhook_route
 from simulator.assertions import expect_event, expect_no_event
 from simulator.clock import VirtualClock
@@ -57,6 +60,7 @@ class Ports:
     fcm: int = 0
     sender: int = 0
     proxy: int = 0
+    google_wallet: int = 0
 
 
 #: The real hosts the proxy tunnels to the fakes (reference/apns.md §1.1, reference/fcm.md §1, §3, §4).
@@ -70,17 +74,29 @@ FCM_HOSTS = (
     "www.googleapis.com",
     "accounts.google.com",
 )
-PROXIED = [(h, p) for h in APNS_HOSTS for p in (443, 2197)] + [(h, 443) for h in FCM_HOSTS]
+PROXIED = (
+    [(h, p) for h in APNS_HOSTS for p in (443, 2197)]
+    + [(h, 443) for h in FCM_HOSTS]
+    + [(GOOGLE_WALLET_HOST, 443)]
+)
+#: The Google Wallet issuer id of the simulation's loyalty cards (a Pay & Wallet console issuer).
+DEFAULT_WALLET_ISSUER_ID = "3388000000022000001"
 
 
-def proxy_routes(*, apns_port: int, fcm_port: int) -> dict[tuple[str, int], Route]:
-    """CONNECT destinations → the fake that serves them."""
-    return {
+def proxy_routes(
+    *, apns_port: int, fcm_port: int, google_wallet_port: int = 0
+) -> dict[tuple[str, int], Route]:
+    """CONNECT destinations → the fake that serves them (the Wallet API only with its port)."""
+    routes = {
         (host, port): Route(target_port=apns_port, service="apns")
         if host in APNS_HOSTS
         else Route(target_port=fcm_port, service="fcm")
         for host, port in PROXIED
+        if host != GOOGLE_WALLET_HOST
     }
+    if google_wallet_port:
+        routes[(GOOGLE_WALLET_HOST, 443)] = Route(google_wallet_port, service="google_wallet")
+    return routes
 
 
 # Pushes the in-process sender keeps in flight. Its default (2000) covers Apple's round trips;
@@ -117,6 +133,8 @@ class Simulation:
         ports: Ports = Ports(),
         webhooks: Sequence[WebhookTemplate] = (),
         apns_options: ApnsOptions | None = None,
+        wallet_issuer_id: str = DEFAULT_WALLET_ISSUER_ID,
+        wallet_options: WalletOptions | None = None,
     ) -> None:
         self.state_dir = Path(state_dir) if state_dir is not None else default_state_dir()
         self.clock = clock or VirtualClock()
@@ -127,6 +145,8 @@ class Simulation:
         self.ports = ports
         self.webhooks = tuple(webhooks)
         self.apns_options = apns_options
+        self.wallet_issuer_id = wallet_issuer_id
+        self.wallet_options = wallet_options
         self._reactions: set[asyncio.Task[None]] = set()
         self.api_key = secrets.token_urlsafe(24)
         self.app_key = secrets.token_urlsafe(24)
@@ -183,7 +203,25 @@ class Simulation:
         )
         await self.fcm.start(port=self.ports.fcm)
         stack.push_async_callback(self.fcm.stop)
-        self.proxy = ConnectProxy(proxy_routes(apns_port=self.apns.port, fcm_port=self.fcm.port))
+        # The Wallet API takes the fake Google token endpoint's tokens (served with FCM's).
+        self.google_wallet = FakeGoogleWallet(
+            clock=self.clock,
+            certificate=self.ca.server_certificate(),
+            oauth=self.fcm.oauth,
+            issuer_id=self.wallet_issuer_id,
+            issuer_users=(account.client_email,),
+            emit=emit,
+            options=self.wallet_options,
+        )
+        await self.google_wallet.start(port=self.ports.google_wallet)
+        stack.push_async_callback(self.google_wallet.stop)
+        self.proxy = ConnectProxy(
+            proxy_routes(
+                apns_port=self.apns.port,
+                fcm_port=self.fcm.port,
+                google_wallet_port=self.google_wallet.port,
+            )
+        )
         await self.proxy.start(port=self.ports.proxy)
         stack.push_async_callback(self.proxy.stop)
         account_path = service_account_path(self.state_dir)
@@ -208,9 +246,17 @@ class Simulation:
             ca_file=ca_file,
             clock=self.clock,
         )
+        self.google_wallet_client = GoogleWalletClient(
+            url=self.google_wallet.url,
+            issuer_id=self.wallet_issuer_id,
+            service_account_path=account_path,
+            ca_file=ca_file,
+            clock=self.clock,
+        )
         # Close the sender's connections before the fakes stop, so the fakes need not wait for them.
         stack.push_async_callback(apns_client.aclose)
         stack.push_async_callback(fcm_client.aclose)
+        stack.push_async_callback(self.google_wallet_client.aclose)
         # The API's lifespan starts and stops the service's workers.
         self.sender = SenderService(
             store, apns_client, fcm_client, self.clock, emit=emit, max_in_flight=_SENDER_IN_FLIGHT
@@ -253,6 +299,7 @@ class Simulation:
             fcm=self.fcm.port,
             sender=self.sender_server.port,
             proxy=self.proxy.port,
+            google_wallet=self.google_wallet.port,
         )
         await self.stop()
         self._phones.clear()
@@ -280,6 +327,11 @@ class Simulation:
                 "project_id": self.project_id,
                 "service_account_path": str(service_account_path(self.state_dir)),
             },
+            "google_wallet": {
+                "url": self.google_wallet.url,
+                "issuer_id": self.wallet_issuer_id,
+                "service_account_path": str(service_account_path(self.state_dir)),
+            },
             "sender": {"url": self.sender_server.url, "api_key": self.api_key},
             "proxy": {"url": self.proxy.url, "hosts": sorted(f"{h}:{p}" for h, p in PROXIED)},
         }
@@ -303,12 +355,14 @@ class Simulation:
     def add_android(
         self, phone_id: str | None = None, *, api_level: int = 34, **settings: Any
     ) -> AndroidPhone:
-        """A new Android phone (API level 34 unless told), online, talking to the fake FCM.
+        """A new Android phone (API level 34 unless told), online, talking to the fake FCM, with
+        Google Wallet synced by the fake Wallet API (``phone.save_pass(link)``).
         ``settings`` go to :class:`devices.android.AndroidPhone` (``token_rules``)."""
         phone = AndroidPhone(
             self._new_phone_id(phone_id, "android"),
             api_level=api_level,
             **settings,
+            google_wallet=self.google_wallet.api,
             push_service=self.fcm.registry,
             clock=self.clock,
             emit=self.timeline.record,

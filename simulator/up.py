@@ -157,6 +157,9 @@ def export_lines(endpoints: dict[str, Any]) -> list[str]:
         "FCM_URL": fcm["url"],
         "FCM_PROJECT_ID": fcm["project_id"],
         "GOOGLE_APPLICATION_CREDENTIALS": fcm["service_account_path"],
+        # The Google Wallet API (loyalty cards), same service account.
+        "GOOGLE_WALLET_URL": endpoints["google_wallet"]["url"],
+        "GOOGLE_WALLET_ISSUER_ID": endpoints["google_wallet"]["issuer_id"],
         # pushsim's own sender and control API.
         # Senders with hard-coded Apple/Google URLs: tunnel those hosts to the fakes; loopback
         # URLs (the fakes, the sender) go direct.
@@ -181,6 +184,8 @@ def describe(endpoints: dict[str, Any], state_dir: Path) -> str:
         f"  fake APNs    {apns['url']}  (team {apns['team_id']}, key {apns['key_id']}, "
         f"topics {', '.join(apns['topics'])})",
         f"  fake FCM     {fcm['url']}  (project {fcm['project_id']})",
+        f"  fake Wallet  {endpoints['google_wallet']['url']}  "
+        f"(Google Wallet API, issuer {endpoints['google_wallet']['issuer_id']})",
         f"  sender       {endpoints['sender']['url']}  (API key {endpoints['sender']['api_key']})",
     ]
     if "control" in endpoints:
