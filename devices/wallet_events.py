@@ -43,6 +43,8 @@ class PassUpdated(DeviceEvent):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PassRemoved(DeviceEvent):
+    """The user deleted a pass from the phone's Wallet."""
+
     wallet: str
     pass_id: str
 
