@@ -28,10 +28,16 @@ _PRUNE_EVERY = 1024
 class FirstSight:
     """Remembers where on the simulation's clock each credential (by its exact text) was issued."""
 
-    def __init__(self, clock: Clock, real: Clock, *, leeway: float = 0.0) -> None:
+    def __init__(
+        self, clock: Clock, real: Clock, *, leeway: float = 0.0, deterministic: bool = False
+    ) -> None:
+        """``leeway``: seconds a signer's clock may run ahead. ``deterministic``: the same claims
+        signed again give the same text (RS256, unlike ES256); then a credential whose ``iat`` is
+        the current real second is taken as signed now, however it was placed before."""
         self._clock = clock
         self._real = real
         self._leeway = leeway
+        self._deterministic = deterministic
         self._placed: dict[str, tuple[float, float, float]] = {}  # → (issued, iat, lifetime)
         self._sightings = 0
 
@@ -42,9 +48,9 @@ class FirstSight:
         sight means ``-leeway <= now - iat <= lifetime`` on real time or on the simulation's clock.
         """
         placed = self._placed.get(credential)
-        if placed is not None:
-            return placed[0]
         now, real = self._clock.now(), self._real.now()
+        if placed is not None and not (self._deterministic and 0 <= real - iat < 1):
+            return placed[0]
         for reference in (real, now):
             if -self._leeway <= reference - iat <= lifetime:
                 break

@@ -25,6 +25,13 @@ allowed, so a typo never silently does nothing.
     [[hooks.webhooks]]        # where the apps post tokens and engagement (devices.WebhookTemplate)
     url = "http://127.0.0.1:8000/devices"
 
+    [hooks.send]              # how notify() asks the backend to send (simulator.backend.SendHook)
+    url = "http://127.0.0.1:8000/notify"
+
+    [backend]                 # started per simulation with `pushsim env`'s variables
+    command = "python examples/backend.py --port 8000"
+    ready_url = "http://127.0.0.1:8000/health"
+
 Command-line flags win over the file.
 """
 
@@ -41,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from devices.app_server import WebhookTemplate, WebhookTemplateError
+from simulator.backend import BackendCommand, HookError, SendHook
 
 _APPLE_ID = re.compile(r"[A-Z0-9]{10}")
 
@@ -113,6 +121,23 @@ class HooksSection:
     webhooks: list[dict[str, Any]] = field(default_factory=list)
     """``[[hooks.webhooks]]`` tables: where apps post tokens and engagement
     (:meth:`devices.app_server.WebhookTemplate.from_config` checks each)."""
+    send: dict[str, Any] | None = None
+    """``[hooks.send]``: how ``notify`` asks the backend to send, an HTTP request template or a
+    ``command`` (:class:`simulator.backend.SendHook`)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackendSection:
+    """``[backend]``: the user's backend as a process started for each simulation."""
+
+    command: list[str] | str | None = None
+    """Run with the variables ``pushsim env`` prints; stopped with the simulation."""
+    ready_url: str | None = None
+    """Answered (any status) once the backend is ready."""
+    startup_timeout: float = 30.0
+    env: dict[str, Any] | None = None
+    """More environment variables for the process."""
+    cwd: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,6 +150,7 @@ class UpConfig:
     ports: PortsSection = field(default_factory=PortsSection)
     up: UpSection = field(default_factory=UpSection)
     hooks: HooksSection = field(default_factory=HooksSection)
+    backend: BackendSection = field(default_factory=BackendSection)
     source: str = field(default="(defaults)", compare=False)
     """The file this came from, for messages."""
 
@@ -136,12 +162,31 @@ class UpConfig:
                 webhooks.append(WebhookTemplate.from_config(table))
             except WebhookTemplateError as exc:
                 raise ConfigError(f"{self.source}: [[hooks.webhooks]] #{index}: {exc}") from None
+        try:
+            send = None if self.hooks.send is None else SendHook.from_config(self.hooks.send)
+        except HookError as exc:
+            raise ConfigError(f"{self.source}: [hooks.send]: {exc}") from None
+        backend = None
+        if (command := self.backend.command) is not None:
+            section = self.backend
+            try:
+                backend = BackendCommand(
+                    command=command,
+                    ready_url=section.ready_url,
+                    startup_timeout=section.startup_timeout,
+                    env={k: str(v) for k, v in (section.env or {}).items()},
+                    cwd=section.cwd,
+                )
+            except HookError as exc:
+                raise ConfigError(f"{self.source}: [backend]: {exc}") from None
         return {
             "app_ids": tuple(self.apps.ids),
             "project_id": self.fcm.project_id,
             "team_id": self.apns.team_id,
             "key_id": self.apns.key_id,
             "webhooks": tuple(webhooks),
+            "send_hook": send,
+            "backend": backend,
         }
 
 

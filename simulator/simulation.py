@@ -18,6 +18,7 @@ import os
 import secrets
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ from sender import ApnsClient, FcmClient, SenderServer, SenderService, SqliteSto
 from sender.google_wallet import GoogleWalletClient
 from simulator.app_link import HttpAppServerLink, sender_route, webhook_route
 from simulator.assertions import expect_event, expect_no_event
+from simulator.backend import BackendCommand, HookError, SendHook, stop_process
 from simulator.clock import VirtualClock
 from simulator.credentials import (
     load_or_create_apns_key,
@@ -110,6 +112,11 @@ class SimulationError(Exception):
     """The simulation was used wrongly (not started, unknown phone…) or could not start."""
 
 
+class NeedsPushsimSender(SimulationError):
+    """Asked for pushsim's sender API while notifications go to another backend (a portable
+    scenario that needs it is reported skipped, with this message)."""
+
+
 def default_state_dir() -> Path:
     """``$PUSHSIM_STATE_DIR``, else ``$XDG_STATE_HOME/pushsim``, else ``~/.local/state/pushsim``."""
     if explicit := os.environ.get("PUSHSIM_STATE_DIR"):
@@ -132,10 +139,16 @@ class Simulation:
         key_id: str | None = None,
         ports: Ports = Ports(),
         webhooks: Sequence[WebhookTemplate] = (),
+        send_hook: SendHook | None = None,
+        backend: BackendCommand | None = None,
         apns_options: ApnsOptions | None = None,
         wallet_issuer_id: str = DEFAULT_WALLET_ISSUER_ID,
         wallet_options: WalletOptions | None = None,
     ) -> None:
+        """``app_ids`` are the apps the fakes serve; ``team_id``/``key_id`` and ``project_id``
+        reuse a team's own ids. A user's own backend comes in through three hooks:
+        ``webhooks`` (where apps post tokens and engagement), ``send_hook`` (how ``notify`` asks
+        the backend to send) and ``backend`` (a process started with the fakes' environment)."""
         self.state_dir = Path(state_dir) if state_dir is not None else default_state_dir()
         self.clock = clock or VirtualClock()
         self.timeline = Timeline()
@@ -144,6 +157,8 @@ class Simulation:
         self.apns_ids = (team_id, key_id)
         self.ports = ports
         self.webhooks = tuple(webhooks)
+        self.send_hook = send_hook
+        self.backend = backend
         self.apns_options = apns_options
         self.wallet_issuer_id = wallet_issuer_id
         self.wallet_options = wallet_options
@@ -282,6 +297,16 @@ class Simulation:
         )
         self._app_link = HttpAppServerLink(self.sender_api, route, now=self.clock.now, emit=emit)
         stack.callback(self._cancel_reactions)
+        if self.backend is not None:
+            from simulator.up import environment, write_trust_bundle
+
+            endpoints = {
+                **self.endpoints_of_started(),
+                "trust_bundle": str(write_trust_bundle(run_dir, Path(self.ca.cert_path))),
+            }
+            process = await self.backend.start(environment(endpoints))
+            # Stopped first: its connections close before the fakes stop.
+            stack.push_async_callback(stop_process, process)
 
     async def stop(self) -> None:
         """Stop everything, in the reverse order of starting."""
@@ -311,6 +336,9 @@ class Simulation:
     def endpoints(self) -> dict[str, Any]:
         """URLs and credentials, in the shape of ``endpoints.json`` (DESIGN.md)."""
         self._require_started()
+        return self.endpoints_of_started()
+
+    def endpoints_of_started(self) -> dict[str, Any]:
         credentials = self.apns_credentials
         return {
             "ca_cert": str(self.ca.cert_path),
@@ -420,20 +448,57 @@ class Simulation:
         ``segment``, ``everyone``; ``collapse_key``, ``ttl``, ``priority``, ``badge``, ``sound``,
         ``thread_id``, ``category``. Pending app reports (tokens) are delivered first, as they
         would have been long before a real campaign.
+
+        With a ``send_hook`` the user's backend is asked instead; the id is made here and also
+        put in ``data`` (``notification_id``), so that a backend that forwards ``data`` lets
+        ``wait_for(..., notification=id)`` follow the notification to the phones.
         """
         await self.settle()
         request: dict[str, Any] = {"kind": kind, "data": data or {}, **options}
         for name, value in (("user_id", user_id), ("title", title), ("body", body)):
             if value is not None:
                 request[name] = value
+        if self.send_hook is not None:
+            return await self._notify_backend(request, self.send_hook)
         response = await self.sender_api.post("/v1/notifications", json=request)
         if response.status_code != 202:
             raise SimulationError(f"the sender refused the notification: {response.text}")
         return str(response.json()["id"])
 
+    async def _notify_backend(self, request: dict[str, Any], hook: SendHook) -> str:
+        notification_id = uuid.uuid4().hex
+        named = (("user_ids", "users"), ("topic", "topic"), ("condition", "condition"))
+        target = next((name for key, name in named if request.get(key)), None)
+        target = target or ("everyone" if request.get("everyone") else "user")
+        notification = {
+            "notification_id": notification_id,
+            "target": target,
+            **request,
+            "data": {**request["data"], "notification_id": notification_id},
+        }
+        try:
+            await hook.send(notification, self.sender_api)
+        except HookError as exc:
+            raise SimulationError(f"the backend refused the notification: {exc}") from None
+        return notification_id
+
+    @property
+    def uses_pushsim_sender(self) -> bool:
+        """Whether ``notify`` goes to pushsim's sender (no send hook): only then are its API's
+        views (:meth:`notification`, :meth:`stats`) about what was sent."""
+        return self.send_hook is None
+
+    def _require_pushsim_sender(self, what: str) -> None:
+        if not self.uses_pushsim_sender:
+            raise NeedsPushsimSender(
+                f"{what} reads pushsim's sender API; notifications go through the send hook to "
+                "another backend"
+            )
+
     async def stats(self, notification_id: str | None = None) -> dict[str, Any]:
         """The sender's counters (``GET /v1/stats``): sent, accepted, failed, opened, open rate…,
         for everything or for one notification."""
+        self._require_pushsim_sender("stats()")
         params = {"notification_id": notification_id} if notification_id else {}
         response = await self.sender_api.get("/v1/stats", params=params)
         response.raise_for_status()
@@ -442,6 +507,7 @@ class Simulation:
 
     async def notification(self, notification_id: str, *, timeout: float = 10.0) -> dict[str, Any]:
         """The sender's record of a notification, once it has been sent to every device."""
+        self._require_pushsim_sender("notification()")
         response = await self.sender_api.get(
             f"/v1/notifications/{notification_id}", params={"wait": timeout}
         )

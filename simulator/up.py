@@ -136,6 +136,11 @@ def read_endpoints(state_dir: Path) -> dict[str, Any]:
 
 def export_lines(endpoints: dict[str, Any]) -> list[str]:
     """``export NAME=value`` lines for a POSIX shell (``eval "$(pushsim env)"``)."""
+    return [f"export {name}={shlex.quote(value)}" for name, value in environment(endpoints).items()]
+
+
+def environment(endpoints: dict[str, Any]) -> dict[str, str]:
+    """The variables that point a sender at the fakes (what ``pushsim env`` exports)."""
     apns, fcm = endpoints["apns"], endpoints["fcm"]
     trust = endpoints.get("trust_bundle", endpoints["ca_cert"])
     values = {
@@ -172,7 +177,7 @@ def export_lines(endpoints: dict[str, Any]) -> list[str]:
     }
     if "control" in endpoints:
         values["PUSHSIM_CONTROL_URL"] = endpoints["control"]["url"]
-    return [f"export {name}={shlex.quote(str(value))}" for name, value in values.items()]
+    return {name: str(value) for name, value in values.items()}
 
 
 def describe(endpoints: dict[str, Any], state_dir: Path) -> str:

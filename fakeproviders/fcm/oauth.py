@@ -138,7 +138,11 @@ class OAuthEndpoint:
         real_clock: Clock | None = None,
     ) -> None:
         self._clock = clock
-        self._first_sight = FirstSight(clock, real_clock or WallClock(), leeway=max_skew)
+        # google-auth signs RS256, which is deterministic: re-signed within the same second, an
+        # assertion is the very same text as the one before an advance of the clock.
+        self._first_sight = FirstSight(
+            clock, real_clock or WallClock(), leeway=max_skew, deterministic=True
+        )
         self._accounts = {a.client_email: a for a in accounts}
         self._audiences = {*GOOGLE_TOKEN_URIS, *audiences}
         self._store = store if store is not None else InMemoryAccessTokens()

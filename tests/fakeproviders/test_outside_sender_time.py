@@ -201,8 +201,18 @@ def test_a_replayed_assertion_ages_on_the_simulation_clock():
     kept = assertion(clocks.real_t)
     assert isinstance(grant(endpoint, kept), TokenGranted)
     clocks.advance(2 * HOUR)
+    clocks.tick(1)
     refused = grant(endpoint, kept)
     assert isinstance(refused, OAuthError) and refused.error == "invalid_grant"
+
+
+def test_an_assertion_signed_again_in_the_same_second_is_fresh():
+    """RS256 is deterministic: re-signed within the same real second after an advance, the
+    assertion is the same text, and it is taken as newly signed (not as a replay)."""
+    endpoint, clocks = oauth()
+    assert isinstance(grant(endpoint, assertion(clocks.real_t)), TokenGranted)
+    clocks.advance(2 * HOUR)
+    assert isinstance(grant(endpoint, assertion(clocks.real_t)), TokenGranted)
 
 
 def test_issued_access_tokens_expire_on_the_simulation_clock():
