@@ -23,6 +23,10 @@ from fakeproviders.clock import Clock
 
 #: How often (in sightings) entries that can no longer pass anywhere are forgotten.
 _PRUNE_EVERY = 1024
+#: Real seconds after its ``iat`` within which a deterministic credential seen again counts as
+#: signed anew: re-signing the same claims gives the same text, and the trip to the fake can take
+#: seconds on a loaded machine.
+RESIGN_WINDOW = 30.0
 
 
 class FirstSight:
@@ -33,7 +37,8 @@ class FirstSight:
     ) -> None:
         """``leeway``: seconds a signer's clock may run ahead. ``deterministic``: the same claims
         signed again give the same text (RS256, unlike ES256); then a credential whose ``iat`` is
-        the current real second is taken as signed now, however it was placed before."""
+        less than :data:`RESIGN_WINDOW` real seconds old is taken as signed now, however it was
+        placed before."""
         self._clock = clock
         self._real = real
         self._leeway = leeway
@@ -49,7 +54,8 @@ class FirstSight:
         """
         placed = self._placed.get(credential)
         now, real = self._clock.now(), self._real.now()
-        if placed is not None and not (self._deterministic and 0 <= real - iat < 1):
+        resigned = self._deterministic and -self._leeway <= real - iat < RESIGN_WINDOW
+        if placed is not None and not resigned:
             return placed[0]
         for reference in (real, now):
             if -self._leeway <= reference - iat <= lifetime:

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from simulator import DEFAULT_APP_ID, Simulation
 
+NEEDS = {
+    "pushsim_sender": "it reads the sender's per-device outcome of a push (GET /v1/notifications/{id})"
+}
+
 
 async def scenario(sim: Simulation) -> None:
     android = sim.add_android()

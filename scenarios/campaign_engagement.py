@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from simulator import DEFAULT_APP_ID, Delay, Simulation, UserBehaviour
 
+NEEDS = {"pushsim_sender": "it checks the sender's open rate (GET /v1/stats)"}
+
 USERS = 20
 
 

@@ -12,6 +12,10 @@ import asyncio
 
 from simulator import DEFAULT_APP_ID, Simulation
 
+NEEDS = {
+    "pushsim_sender": "it waits for the sender to finish each send (GET /v1/notifications/{id})"
+}
+
 
 async def scenario(sim: Simulation) -> None:
     android = sim.add_android()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from simulator import DEFAULT_APP_ID, Simulation
 
+NEEDS = {"pushsim_sender": "it sends to FCM conditions and reads the sender's outcome of each"}
+
 SUBSCRIPTIONS = {"lea": ("news", "sport"), "max": ("news", "tv"), "noa": ("sport",)}
 
 

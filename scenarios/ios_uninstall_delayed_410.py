@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from simulator import DEFAULT_APP_ID, ApnsOptions, Simulation
 
+NEEDS = {"pushsim_sender": "it reads the sender's per-device outcomes and its TokenPruned events"}
+
 DAY = 86_400.0
 OPTIONS = {"apns_options": ApnsOptions(invalidation_delay=2 * DAY)}
 

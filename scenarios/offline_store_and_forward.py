@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from simulator import DEFAULT_APP_ID, Simulation
 
+NEEDS = {"pushsim_sender": "it reads the sender's per-device outcomes, TTLs and collapse keys"}
+
 
 async def scenario(sim: Simulation) -> None:
     iphone, android = sim.add_iphone(), sim.add_android()

@@ -15,6 +15,10 @@ import json
 
 from simulator import DEFAULT_APP_ID, Simulation
 
+NEEDS = {
+    "pushsim_sender": "it checks a sender on the simulation's clock renews its JWT before Apple refuses it; an outside sender lives real time (docs/time.md)"
+}
+
 HOUR = 3600.0
 
 

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from simulator import DEFAULT_APP_ID, Simulation
 
+NEEDS = {
+    "pushsim_sender": "it reads the sender's retry delays from its outcomes (`pushsim audit` checks any backend's retries)"
+}
+
 
 async def scenario(sim: Simulation) -> None:
     iphone, android = sim.add_iphone(), sim.add_android()

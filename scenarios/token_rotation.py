@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from simulator import DEFAULT_APP_ID, ApnsOptions, Simulation
 
+NEEDS = {"pushsim_sender": "it reads the sender's per-device outcomes and its TokenPruned events"}
+
 DAY = 86_400.0
 OPTIONS = {"apns_options": ApnsOptions(rotated_token_lifetime=DAY)}
 

@@ -7,6 +7,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from simulator.bench import BENCHMARKS, BenchOptions
 from simulator.bench import load as load_benchmark
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="scenario file or folder")
     _state_dir_option(run)
+    _config_option(run, "run the scenarios against the backend its [backend] and [hooks] wire in")
     run.add_argument(
         "-q", "--quiet", action="store_true", help="print verdicts only, and timelines of failures"
     )
@@ -65,13 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _state_dir_option(up)
-    up.add_argument(
-        "--config",
-        type=Path,
-        metavar="FILE",
-        help="a TOML file: [apps] ids, [apns] team_id/key_id, [fcm] project_id, [ports], [up], "
-        "[[hooks.webhooks]] (see docs/config.md); flags win over it",
-    )
+    _config_option(up, "flags win over it")
     up.add_argument(
         "--app",
         action="append",
@@ -149,6 +145,26 @@ def _state_dir_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _config_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="a TOML file: [apps], [apns], [fcm], [ports], [up], [backend], [hooks] "
+        f"(docs/config.md); {what}",
+    )
+
+
+def _load_options(command: str, path: Path | None) -> tuple[UpConfig, dict[str, Any]] | None:
+    """The config file and its Simulation options; None (after saying why) when it is wrong."""
+    try:
+        config = load_config(path) if path else UpConfig()
+        return config, config.simulation_options()
+    except ConfigError as exc:
+        print(f"pushsim {command}: {exc}", file=sys.stderr)
+        return None
+
+
 def _port(text: str) -> int:
     try:
         port = int(text)
@@ -164,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         return _run(
             args.paths,
+            config=args.config,
             state_dir=args.state_dir,
             quiet=args.quiet,
             junit=args.junit_xml,
@@ -185,6 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(
     paths: Sequence[Path],
     *,
+    config: Path | None = None,
     state_dir: Path | None,
     quiet: bool,
     junit: Path | None = None,
@@ -195,9 +213,12 @@ def _run(
     except ScenarioError as exc:
         print(f"pushsim run: {exc}", file=sys.stderr)
         return 2
+    loaded = _load_options("run", config)
+    if loaded is None:
+        return 2
     results = []
     for script in scripts:
-        result = asyncio.run(run_scenario(script, state_dir=state_dir))
+        result = asyncio.run(run_scenario(script, state_dir=state_dir, backend=loaded[1]))
         print(format_result(result, show_timeline=not quiet or not result.passed), flush=True)
         print()
         results.append(result)
@@ -207,7 +228,8 @@ def _run(
         print(f"pushsim run: cannot write the report: {exc}", file=sys.stderr)
         return 2
     failed = sum(not r.passed for r in results)
-    print(f"{len(scripts) - failed} passed, {failed} failed")
+    skipped = sum(r.skipped is not None for r in results)
+    print(f"{len(scripts) - failed - skipped} passed, {failed} failed, {skipped} skipped")
     return 1 if failed else 0
 
 
@@ -225,12 +247,10 @@ def _tui(args: argparse.Namespace) -> int:
 
 def _up(args: argparse.Namespace) -> int:
     state_dir = args.state_dir or default_state_dir()
-    try:
-        config = load_config(args.config) if args.config else UpConfig()
-        options = config.simulation_options()
-    except ConfigError as exc:
-        print(f"pushsim up: {exc}", file=sys.stderr)
+    loaded = _load_options("up", args.config)
+    if loaded is None:
         return 2
+    config, options = loaded
     if args.apps:
         options["app_ids"] = tuple(dict.fromkeys(args.apps))
     # The TUI needs a terminal; in CI or with output piped, up runs headless.

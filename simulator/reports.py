@@ -21,6 +21,7 @@ def junit_xml(results: Sequence[ScenarioResult]) -> bytes:
         tests=str(len(results)),
         failures=str(failures),
         errors="0",
+        skipped=str(sum(r.skipped is not None for r in results)),
         time=f"{sum(r.wall_seconds for r in results):.3f}",
     )
     for result in results:
@@ -32,6 +33,8 @@ def junit_xml(results: Sequence[ScenarioResult]) -> bytes:
             file=str(result.script.path),
             time=f"{result.wall_seconds:.3f}",
         )
+        if result.skipped:
+            ET.SubElement(case, "skipped", message=result.skipped)
         if not result.passed:
             failure = ET.SubElement(case, "failure", message=(result.error or "").splitlines()[0])
             failure.text = f"{result.error}\n\n{result.timeline}"
@@ -50,6 +53,7 @@ def timelines_json(results: Sequence[ScenarioResult]) -> bytes:
                 "path": str(r.script.path),
                 "title": r.script.title,
                 "passed": r.passed,
+                "skipped": r.skipped,
                 "error": r.error,
                 "wall_seconds": r.wall_seconds,
                 "virtual_seconds": r.virtual_seconds,

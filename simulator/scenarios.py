@@ -4,6 +4,12 @@ A scenario is a Python file with a docstring (its story, the first line its titl
 ``async def scenario(sim)``, which drives a started :class:`~simulator.simulation.Simulation`
 and asserts what must have happened. It fails when it raises. An optional module-level
 ``OPTIONS`` dict is passed to ``Simulation(...)`` (e.g. ``{"apns_options": ApnsOptions(...)}``).
+
+Scenarios are portable: the same script runs against pushsim's sender or against a user's backend
+wired in through hooks (``pushsim run --config FILE``). A scenario that needs what only pushsim's
+sender offers declares it, ``NEEDS = {"pushsim_sender": "why"}``, and is reported skipped, with
+that reason, when notifications go to another backend (also when it asks for the sender's API
+at run time: :class:`~simulator.simulation.NeedsPushsimSender`).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from simulator.simulation import Simulation
+from simulator.simulation import NeedsPushsimSender, Simulation
 from simulator.timeline import Entry
 
 ScenarioFunction = Callable[[Simulation], Awaitable[None]]
@@ -34,6 +40,8 @@ class ScenarioScript:
     title: str
     function: ScenarioFunction
     options: dict[str, Any] = field(default_factory=dict)
+    needs: dict[str, str] = field(default_factory=dict)
+    """What the scenario needs that an outside backend may lack → why (``NEEDS``)."""
 
     @property
     def name(self) -> str:
@@ -49,6 +57,8 @@ class ScenarioResult:
     timeline: str
     error: str | None = None
     events: list[Entry] = field(default_factory=list)
+    skipped: str | None = None
+    """Why it did not run against this backend (then ``passed`` is true: nothing failed)."""
 
 
 def find_scenario_files(paths: Iterable[Path | str]) -> list[Path]:
@@ -83,21 +93,47 @@ def load_scenario(path: Path) -> ScenarioScript:
     options = getattr(module, "OPTIONS", {})
     if not isinstance(options, dict):
         raise ScenarioError(f"{path}: OPTIONS must be a dict of Simulation arguments")
-    return ScenarioScript(path=path, title=_title(module, path), function=function, options=options)
+    needs = getattr(module, "NEEDS", {})
+    if not isinstance(needs, dict) or not set(needs) <= set(CAPABILITIES):
+        raise ScenarioError(f"{path}: NEEDS must map {', '.join(CAPABILITIES)} to a reason")
+    return ScenarioScript(
+        path=path, title=_title(module, path), function=function, options=options, needs=needs
+    )
 
 
-async def run_scenario(script: ScenarioScript, *, state_dir: Path | None = None) -> ScenarioResult:
-    """Run one scenario in a fresh simulation; never raises for a failing scenario."""
+#: What a scenario may need that an outside backend may lack.
+CAPABILITIES = {"pushsim_sender": "pushsim's sender (notifications go to another backend)"}
+
+
+async def run_scenario(
+    script: ScenarioScript,
+    *,
+    state_dir: Path | None = None,
+    backend: dict[str, Any] | None = None,
+) -> ScenarioResult:
+    """Run one scenario in a fresh simulation; never raises for a failing scenario.
+
+    ``backend`` are ``Simulation`` arguments that wire in a user's backend (``webhooks``,
+    ``send_hook``, ``backend``…, e.g. ``UpConfig.simulation_options()``); the scenario's own
+    ``OPTIONS`` win over them.
+    """
+    options = {**(backend or {}), **script.options}
+    if options.get("send_hook") is not None and "pushsim_sender" in script.needs:
+        reason = f"needs {CAPABILITIES['pushsim_sender']}: {script.needs['pushsim_sender']}"
+        return ScenarioResult(script, True, 0.0, 0.0, "", skipped=reason)
     started = time.perf_counter()
     error: str | None = None
+    skipped: str | None = None
     try:
-        simulation = Simulation(state_dir=state_dir, **script.options)
+        simulation = Simulation(state_dir=state_dir, **options)
     except TypeError as exc:
         raise ScenarioError(f"{script.path}: bad OPTIONS: {exc}") from None
     async with simulation as sim:
         virtual_start = sim.clock.now()
         try:
             await script.function(sim)
+        except NeedsPushsimSender as exc:
+            skipped = f"needs {CAPABILITIES['pushsim_sender']}: {exc}"
         except AssertionError as exc:
             error = f"expected: {exc}" if str(exc) else _last_frame(exc)
         except Exception as exc:
@@ -113,12 +149,15 @@ async def run_scenario(script: ScenarioScript, *, state_dir: Path | None = None)
         timeline=timeline,
         error=error,
         events=events,
+        skipped=skipped,
     )
 
 
 def format_result(result: ScenarioResult, *, show_timeline: bool = True) -> str:
     """The report for one scenario: its title, timeline and verdict."""
     lines = [f"== {result.script.path}: {result.script.title}"]
+    if result.skipped:
+        return "\n".join([*lines, f"SKIP {result.script.name}: {result.skipped}"])
     if show_timeline:
         lines.append(result.timeline)
     verdict = "PASS" if result.passed else "FAIL"

@@ -48,6 +48,7 @@ from simulator.credentials import (
     load_or_create_service_account,
     service_account_path,
 )
+from simulator.observe import ProviderRequest, observed_requests, wait_until_quiet
 from simulator.timeline import Timeline
 
 #: The demo app: one bundle id / package name used on both platforms.
@@ -532,6 +533,18 @@ class Simulation:
     def expect_no(self, kind: str | type | None = None, **filters: Any) -> None:
         """AssertionError, showing the relevant timeline, if such an event has happened."""
         expect_no_event(self.timeline, kind, **filters)
+
+    def provider_requests(
+        self, *, token: str | None = None, since: float | None = None
+    ) -> list[ProviderRequest]:
+        """Push requests the fakes answered (both request logs, oldest first), to ``token`` and
+        at or after ``since`` (clock time) when given: what any sender did, pushsim's or not."""
+        return observed_requests(self.apns, self.fcm, token=token, since=since)
+
+    async def sending_done(self, *, quiet: float = 0.5, timeout: float = 30.0) -> None:
+        """Wait until the fakes have seen no push request for ``quiet`` real seconds (a backend
+        that sends in the background has finished), at most ``timeout`` seconds."""
+        await wait_until_quiet(self.timeline, quiet=quiet, timeout=timeout)
 
     def subscribe(self, phone: Phone, topic: str, app_id: str = DEFAULT_APP_ID) -> None:
         """The app on an Android ``phone`` subscribes to an FCM ``topic`` (the Firebase SDK's

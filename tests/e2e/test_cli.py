@@ -26,7 +26,7 @@ def test_run_scenarios_prints_timelines_and_passes(state_dir: Path):
     for name in scenarios:
         assert f"PASS {name}" in result.stdout, f"{name} did not pass"
     assert "NotificationSuppressed" in result.stdout
-    assert result.stdout.rstrip().endswith(f"{len(scenarios)} passed, 0 failed")
+    assert result.stdout.rstrip().endswith(f"{len(scenarios)} passed, 0 failed, 0 skipped")
 
 
 def test_a_failing_scenario_shows_what_was_expected(tmp_path: Path, state_dir: Path):

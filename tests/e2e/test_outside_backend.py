@@ -11,6 +11,7 @@ import pytest
 
 from simulator import DEFAULT_APP_ID, Simulation
 from simulator.config import parse_config
+from simulator.scenarios import load_scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 HOUR = 3600.0
@@ -32,23 +33,18 @@ def example_backend_options() -> dict:
 
 
 @pytest.fixture
-async def outside(pushsim_state_dir) -> Simulation:
-    async with Simulation(state_dir=pushsim_state_dir, **example_backend_options()) as sim:
+async def outside(state_dir) -> Simulation:
+    async with Simulation(state_dir=state_dir, **example_backend_options()) as sim:
         yield sim
 
 
-async def test_notify_goes_through_the_send_hook_to_both_platforms(outside: Simulation):
-    """sim.notify asks the backend; its pushes reach both phones, correlated by the id."""
-    phones = [outside.add_iphone(), outside.add_android()]
-    for phone in phones:
-        phone.install(DEFAULT_APP_ID, user_id="alice", answer="allow")
-    notification_id = await outside.notify("alice", title="Hi", body="from your backend")
-    for phone in phones:
-        shown = await outside.expect(
-            "NotificationDisplayed", phone=phone.phone_id, notification=notification_id
-        )
-        assert shown.title == "Hi"
-    assert not outside.uses_pushsim_sender
+@pytest.mark.parametrize("name", ["opt_out", "token_expiry"])
+async def test_portable_scenarios_pass_against_the_example_backend(state_dir, name):
+    """opt_out and token_expiry run through the hooks against examples/backend.py and pass,
+    judged from the fakes' logs and the phones (README "Test your own backend")."""
+    script = load_scenario(ROOT / "scenarios" / f"{name}.py")
+    result = await run_scenario(script, state_dir=state_dir, backend=example_backend_options())
+    assert result.passed and result.skipped is None, result.error
 
 
 async def test_advancing_the_clock_by_days_never_fails_the_outside_backend(outside: Simulation):
@@ -62,5 +58,8 @@ async def test_advancing_the_clock_by_days_never_fails_the_outside_backend(outsi
         notification_id = await outside.notify("bob", title=f"day {day}")
         for phone in phones:
             await outside.expect(
-                "NotificationDisplayed", phone=phone.phone_id, notification=notification_id
+                "NotificationDisplayed",
+                phone=phone.phone_id,
+                notification=notification_id,
+                timeout=15,
             )

@@ -20,7 +20,7 @@ from fakeproviders.fcm.oauth import (
     OAuthError,
     TokenGranted,
 )
-from fakeproviders.first_sight import FirstSight
+from fakeproviders.first_sight import RESIGN_WINDOW, FirstSight
 
 APP = "com.example.app"
 REAL_START = 1_790_000_000.0
@@ -201,14 +201,15 @@ def test_a_replayed_assertion_ages_on_the_simulation_clock():
     kept = assertion(clocks.real_t)
     assert isinstance(grant(endpoint, kept), TokenGranted)
     clocks.advance(2 * HOUR)
-    clocks.tick(1)
+    clocks.tick(RESIGN_WINDOW)
     refused = grant(endpoint, kept)
     assert isinstance(refused, OAuthError) and refused.error == "invalid_grant"
 
 
 def test_an_assertion_signed_again_in_the_same_second_is_fresh():
     """RS256 is deterministic: re-signed within the same real second after an advance, the
-    assertion is the same text, and it is taken as newly signed (not as a replay)."""
+    assertion is the same text; seen again within RESIGN_WINDOW real seconds of its iat it is
+    taken as newly signed (not as a replay)."""
     endpoint, clocks = oauth()
     assert isinstance(grant(endpoint, assertion(clocks.real_t)), TokenGranted)
     clocks.advance(2 * HOUR)
