@@ -24,6 +24,9 @@ class TokenIssued(ProviderEvent):
     token: str
     app_id: str
     phone_id: str
+    kind: str = "notification"
+    """APNs: what the token is for (notification, voip, liveactivity, pushtostart, pushtotalk,
+    location); FCM tokens are all ``"notification"``."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

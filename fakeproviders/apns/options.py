@@ -11,6 +11,12 @@ from fakeproviders.apns.reasons import ApnsReason
 #: When an uninstalled app's token starts getting 410 (reference/devices.md §1.5).
 UninstallRule = Literal["after_delivery", "immediate"]
 
+#: Default seconds from "a push reached the phone after the uninstall" to the first 410. Apple's
+#: schedule is undocumented, "sliding" and long in practice (reference/devices.md §1.5: 200s for
+#: "an extended period", a month in one report) [U]: one day, so that a sender never sees 410 on
+#: the push right after the uninstall, yet a scenario spanning a week of clock time sees it.
+DEFAULT_INVALIDATION_DELAY = 24 * 3600.0
+
 
 @dataclass(frozen=True, kw_only=True)
 class ApnsOptions:
@@ -39,6 +45,11 @@ class ApnsOptions:
     """The reason for a key used in the wrong environment. Apple's table says
     BadEnvironmentKeyIdInToken, clients observe BadEnvironmentKeyInToken on the wire (§2.6); the
     observed string is the default."""
+    token_topic_reason: ApnsReason = ApnsReason.DeviceTokenNotForTopic
+    """The reason for a token sent with a topic of another kind: the app's notification token to
+    ``.voip``, a VoIP token to the bundle id, a Live Activity token to ``.voip-ptt``… (``kinds.py``).
+    Apple documents none for this ([U], §1.4); DeviceTokenNotForTopic ("the device token does not
+    match the specified topic", §2.4) is what senders report for a notification token sent as VoIP."""
     key_topic_reason: ApnsReason = ApnsReason.TopicDisallowed
     """The reason for a topic-specific key used on a topic it does not list ([U], §3.1; Pushy's mock
     says InvalidProviderToken, Apple's "Pushing to this topic is not allowed" fits best)."""
@@ -97,10 +108,12 @@ class ApnsOptions:
     uninstall_invalidation: UninstallRule = "after_delivery"
     """``"after_delivery"``: an uninstalled app's token stays valid (200) until one push has
     reached the phone after the deletion, then turns 410 after ``invalidation_delay`` (Apple DTS,
-    devices.md §1.5). ``"immediate"``: 410 ``invalidation_delay`` after the uninstall (a test
-    switch for deterministic scenarios)."""
-    invalidation_delay: float = 0.0
-    """Clock seconds between the trigger above and the first 410 (Apple: "a sliding schedule")."""
+    devices.md §1.5). ``"immediate"``: 410 from the uninstall on (a test switch for deterministic
+    scenarios; ``invalidation_delay`` does not apply)."""
+    invalidation_delay: float = DEFAULT_INVALIDATION_DELAY
+    """Clock seconds between the first push that reached the phone after the uninstall and the
+    first 410 (Apple: "a sliding schedule", undocumented [U]; see ``DEFAULT_INVALIDATION_DELAY``).
+    0 gives 410 from the next push on."""
     rotated_token_lifetime: float | None = None
     """Clock seconds an old token keeps working after ``rotate()``; None = it keeps working
     (devices.md §1.4: after a reinstall "the old token keeps working" [S]). Then 410 Unregistered."""

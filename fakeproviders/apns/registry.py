@@ -13,12 +13,17 @@ Token lifecycle (reference/devices.md §1.4-§1.5, settings in ``ApnsOptions``):
 
 - ``unregister`` (uninstall): valid until one push reached the phone after the deletion, then
   410 Unregistered after ``invalidation_delay`` (or at once in the ``"immediate"`` test mode);
+  the delay can be changed while running (``registry.invalidation_delay``);
 - ``rotate``: a new token for the same app and phone; the old one keeps working for
   ``rotated_token_lifetime`` (forever by default), then 410 Unregistered;
 - ``expire``: 410 ExpiredToken from now on.
 
 The 410 ``timestamp`` is the moment the token became invalid; a ``TokenInvalidated`` event with
 that time is emitted when the invalidity is first observed (a lookup, or a new registration).
+
+Token kinds (``kinds.py``): besides the app's notification token, an app gets separate VoIP,
+push-to-talk, location and Live Activity tokens (one per activity, plus push-to-start); each record
+carries its kind, and validation refuses a topic of another kind.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from fakeproviders.apns.errors import UnknownToken
+from fakeproviders.apns.kinds import NOTIFICATION, TOKEN_KINDS
 from fakeproviders.apns.options import ApnsOptions
 from fakeproviders.clock import Clock
 from fakeproviders.events import (
@@ -76,6 +82,11 @@ class ApnsTokenRecord:
     """When the token stopped working; later sends get 410 with this time (integer ms)."""
     invalid_reason: str = UNREGISTERED
     """The 410 reason once invalid: ``Unregistered`` or ``ExpiredToken``."""
+    kind: str = NOTIFICATION
+    """What the token is for (``kinds.TOKEN_KINDS``): the app's notifications, VoIP, a Live
+    Activity, push-to-start, push-to-talk or location pushes."""
+    activity_id: str | None = None
+    """For a Live Activity update token: the activity it belongs to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,39 +130,57 @@ class ApnsRegistry:
         )
         self._records: dict[str, ApnsTokenRecord] = {}
         self._pending: dict[str, _Pending] = {}  # tokens that will become invalid
-        self._active: dict[tuple[str, str, str], str] = {}  # (phone, app, environment) -> token
+        self.invalidation_delay = self.options.invalidation_delay
+        """Seconds from the trigger to the first 410 after an uninstall (``ApnsOptions``); may be
+        changed while running and applies to uninstalls triggered from then on."""
+        # (phone, app, environment, kind, activity) -> the token in use
+        self._active: dict[tuple[str, str, str, str, str | None], str] = {}
         self._inboxes: dict[str, Inbox] = {}  # online phones
         # phone_id -> token -> the one stored push of that app (indexed by phone for connect)
         self._stored: dict[str, dict[str, _StoredPush]] = {}
 
     # -- PushService ---------------------------------------------------------------------------
 
-    def register(self, phone_id: str, app_id: str, environment: str | None = None) -> str:
-        """The token for ``app_id`` on ``phone_id``: 32 random bytes as 64 lowercase hex.
+    def register(
+        self,
+        phone_id: str,
+        app_id: str,
+        environment: str | None = None,
+        *,
+        kind: str = NOTIFICATION,
+        activity_id: str | None = None,
+    ) -> str:
+        """The token of ``kind`` for ``app_id`` on ``phone_id``: 32 random bytes as 64 lowercase hex.
 
         An app that asks again while its token is valid gets the same token back, as iOS does on
         every ``registerForRemoteNotifications``. ``environment`` defaults to the registry's (an
-        app built for development gets sandbox tokens).
+        app built for development gets sandbox tokens). ``kind`` is one of ``kinds.TOKEN_KINDS``;
+        a ``"liveactivity"`` token belongs to one activity (``activity_id``).
         """
         environment = environment or self.environment
         if environment not in ENVIRONMENTS:
             raise ValueError(f"environment must be one of {ENVIRONMENTS}: {environment!r}")
-        existing = self._active.get((phone_id, app_id, environment))
+        if kind not in TOKEN_KINDS:
+            raise ValueError(f"kind must be one of {TOKEN_KINDS}: {kind!r}")
+        if (kind == "liveactivity") != (activity_id is not None):
+            raise ValueError("a liveactivity token, and only that kind, needs an activity_id")
+        key = (phone_id, app_id, environment, kind, activity_id)
+        existing = self._active.get(key)
         if existing is not None and self.lookup(existing) is not None:
             record = self._records[existing]
             if record.invalidated_at is None and existing not in self._pending:
                 return existing
-        return self._issue(phone_id, app_id, environment)
+        return self._issue(key)
 
     def unregister(self, token: str) -> None:
         """The app was uninstalled: the token stops working under Apple's rule (module doc)."""
         record = self._require(token)
         if record.invalidated_at is not None or token in self._pending:
             return
-        self._active.pop((record.phone_id, record.app_id, record.environment), None)
+        self._active.pop(_key(record), None)
         now = self.clock.now()
         if self.options.uninstall_invalidation == "immediate":
-            self._pending[token] = _Pending(now + self.options.invalidation_delay, "uninstalled")
+            self._pending[token] = _Pending(now, "uninstalled")
             stored = self._stored.get(record.phone_id, {}).pop(token, None)
             if stored is not None:
                 self._discard(record, stored.push_id, "unregistered")
@@ -164,19 +193,19 @@ class ApnsRegistry:
         """A new token for the same app and phone; the old one keeps working for
         ``rotated_token_lifetime`` seconds (forever when None), then gets 410 Unregistered."""
         record = self._require(token)
-        self._active.pop((record.phone_id, record.app_id, record.environment), None)
+        self._active.pop(_key(record), None)
         lifetime = self.options.rotated_token_lifetime
         if lifetime is not None and record.invalidated_at is None and token not in self._pending:
             self._pending[token] = _Pending(self.clock.now() + lifetime, "rotated")
             self.lookup(token)
-        return self._issue(record.phone_id, record.app_id, record.environment)
+        return self._issue(_key(record))
 
     def expire(self, token: str) -> None:
         """The token has expired: from now on it gets 410 ExpiredToken (reference/apns.md §2.4)."""
         record = self._require(token)
         if record.invalidated_at is not None:
             return
-        self._active.pop((record.phone_id, record.app_id, record.environment), None)
+        self._active.pop(_key(record), None)
         self._pending[token] = _Pending(self.clock.now(), "expired", EXPIRED_TOKEN)
         self.lookup(token)
 
@@ -278,13 +307,18 @@ class ApnsRegistry:
             raise UnknownToken(token)
         return record
 
-    def _issue(self, phone_id: str, app_id: str, environment: str) -> str:
+    def _issue(self, key: tuple[str, str, str, str, str | None]) -> str:
+        phone_id, app_id, environment, kind, activity_id = key
         token = secrets.token_hex(32)
         now = self.clock.now()
-        self._records[token] = ApnsTokenRecord(token, app_id, phone_id, environment, now)
-        self._active[(phone_id, app_id, environment)] = token
+        self._records[token] = ApnsTokenRecord(
+            token, app_id, phone_id, environment, now, kind=kind, activity_id=activity_id
+        )
+        self._active[key] = token
         self._emit(
-            TokenIssued(at=now, provider=PROVIDER, token=token, app_id=app_id, phone_id=phone_id)
+            TokenIssued(
+                at=now, provider=PROVIDER, token=token, app_id=app_id, phone_id=phone_id, kind=kind
+            )
         )
         return token
 
@@ -322,7 +356,7 @@ class ApnsRegistry:
         pending = self._pending.get(record.token)
         if pending is not None and pending.at is None:
             # The first push after the deletion reached the phone: the sliding schedule starts.
-            self._pending[record.token] = replace(pending, at=now + self.options.invalidation_delay)
+            self._pending[record.token] = replace(pending, at=now + self.invalidation_delay)
         inbox.push_arrived(record.token, push_id, headers, payload)
 
     def _discard(self, record: ApnsTokenRecord, push_id: str, reason: str) -> None:
@@ -336,3 +370,7 @@ class ApnsRegistry:
                 reason=reason,
             )
         )
+
+
+def _key(record: ApnsTokenRecord) -> tuple[str, str, str, str, str | None]:
+    return (record.phone_id, record.app_id, record.environment, record.kind, record.activity_id)

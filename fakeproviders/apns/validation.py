@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from fakeproviders.apns.auth import ConnectionAuth, ProviderTokenVerifier
 from fakeproviders.apns.keys import ApnsSigningKey
+from fakeproviders.apns.kinds import token_fits_topic
 from fakeproviders.apns.liveactivity import live_activity_payload_ok
 from fakeproviders.apns.options import ApnsOptions
 from fakeproviders.apns.ratelimit import TokenRateLimiter
@@ -231,6 +232,10 @@ class ApnsValidator:
             return reject(ApnsReason.BadDeviceToken, token)
         if record.app_id != base:
             return reject(ApnsReason.DeviceTokenNotForTopic, token)
+        if not token_fits_topic(record.kind, suffix):
+            # A VoIP, Live Activity, push-to-talk or location push needs that kind's own token,
+            # and such a token serves only its kind (kinds.py; the reason is [U]).
+            return reject(self.options.token_topic_reason, token)
         if record.invalidated_at is not None:
             return Rejected.of(
                 ApnsReason.from_wire(record.invalid_reason),

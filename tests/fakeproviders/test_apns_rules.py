@@ -228,3 +228,45 @@ def test_expired_token_is_410_expired_token_with_timestamp(lab: Lab) -> None:
 @pytest.fixture
 def lab() -> Lab:
     return Lab()
+
+
+@pytest.mark.parametrize(
+    ("topic", "push_type", "token_suffix"),
+    [
+        (f"{APP}.voip", "voip", ""),  # the app's notification token sent as VoIP
+        (APP, "alert", ".voip"),  # a VoIP token sent as an alert
+        (LA_TOPIC, "liveactivity", ".voip-ptt"),  # a push-to-talk token sent as a Live Activity
+        (f"{APP}.location-query", "location", ".push-type.liveactivity"),
+        (f"{APP}.voip-ptt", "pushtotalk", ".location-query"),
+    ],
+)
+def test_token_of_another_kind_is_device_token_not_for_topic(
+    lab: Lab, topic: str, push_type: str, token_suffix: str
+) -> None:
+    """A token pushed with a topic of another kind gets 400 DeviceTokenNotForTopic."""
+    token = lab.token_for(APP + token_suffix)
+    body = LA_UPDATE if push_type == "liveactivity" else b'{"aps":{}}'
+    decision = lab.send(
+        path=f"/3/device/{token}", body=body, apns_topic=topic, apns_push_type=push_type
+    )
+    assert reason(decision) == (400, "DeviceTokenNotForTopic")
+
+
+def test_token_topic_reason_is_a_setting() -> None:
+    """token_topic_reason chooses the answer to a token of the wrong kind ([U] from Apple)."""
+    lab = Lab(ApnsOptions(token_topic_reason=ApnsReason.TopicDisallowed))
+    decision = lab.send(
+        path=f"/3/device/{lab.token}", apns_topic=f"{APP}.voip", apns_push_type="voip"
+    )
+    assert reason(decision) == (400, "TopicDisallowed")
+
+
+def test_each_special_token_is_accepted_on_its_own_topic(lab: Lab) -> None:
+    """VoIP, push-to-talk and location tokens are accepted with their own topics."""
+    for topic, push_type in (
+        (f"{APP}.voip", "voip"),
+        (f"{APP}.voip-ptt", "pushtotalk"),
+        (f"{APP}.location-query", "location"),
+    ):
+        decision = lab.send(body=b'{"aps":{}}', apns_topic=topic, apns_push_type=push_type)
+        assert isinstance(decision, Accepted), (topic, decision)

@@ -13,6 +13,7 @@ from fakeproviders.events import NotificationDiscarded, ProviderEvent, TokenInva
 APP = "com.example.app"
 T0 = 1_700_000_000.0
 PAYLOAD = {"aps": {"alert": "hi"}}
+NO_DELAY = ApnsOptions(invalidation_delay=0.0)
 
 
 class FakeClock:
@@ -51,7 +52,7 @@ def test_uninstalled_token_stays_valid_until_a_push_reaches_the_phone(clock: Fak
 def test_uninstalled_token_is_invalid_once_a_push_reached_the_phone(clock: FakeClock) -> None:
     """The first push delivered after the deletion makes the token invalid (delay 0)."""
     events: list[ProviderEvent] = []
-    registry = ApnsRegistry(clock, events.append)
+    registry = ApnsRegistry(clock, events.append, options=NO_DELAY)
     token = registry.register("p1", APP)
     registry.connect("p1", Inbox())
     registry.unregister(token)
@@ -78,7 +79,7 @@ def test_invalidation_delay_postpones_the_410(clock: FakeClock) -> None:
 
 def test_stored_push_delivered_after_uninstall_triggers_invalidation(clock: FakeClock) -> None:
     """A push stored while offline and delivered after the deletion counts as reaching it."""
-    registry = ApnsRegistry(clock)
+    registry = ApnsRegistry(clock, options=NO_DELAY)
     token = registry.register("p1", APP)
     registry.deliver(token, "id-1", {}, PAYLOAD)
     registry.unregister(token)
@@ -139,3 +140,54 @@ def test_same_collapse_id_replaces_the_stored_push_as_collapsed(clock: FakeClock
     discarded = [e for e in events if isinstance(e, NotificationDiscarded)]
     assert [(e.push_id, e.reason) for e in discarded] == [("id-1", "collapsed")]
     assert registry.stored_push_id(token) == "id-2"
+
+
+def test_default_invalidation_delay_is_a_day_after_the_push_reached_the_phone(
+    clock: FakeClock,
+) -> None:
+    """By default the 410 comes one day after the first push that reached the phone post-uninstall."""
+    registry = ApnsRegistry(clock)
+    token = registry.register("p1", APP)
+    registry.connect("p1", Inbox())
+    registry.unregister(token)
+    registry.deliver(token, "id-1", {}, PAYLOAD)
+    clock.t += 86_399
+    assert registry.lookup(token).invalidated_at is None  # type: ignore[union-attr]
+    clock.t += 1
+    assert registry.lookup(token).invalidated_at == T0 + 86_400  # type: ignore[union-attr]
+
+
+def test_invalidation_delay_can_change_while_running(clock: FakeClock) -> None:
+    """A delay set on the running registry applies to uninstalls triggered afterwards."""
+    registry = ApnsRegistry(clock)
+    registry.invalidation_delay = 60.0
+    token = registry.register("p1", APP)
+    registry.connect("p1", Inbox())
+    registry.unregister(token)
+    registry.deliver(token, "id-1", {}, PAYLOAD)
+    clock.t += 60
+    assert registry.lookup(token).invalidated_at == T0 + 60  # type: ignore[union-attr]
+
+
+def test_special_tokens_are_separate_per_kind_and_activity(clock: FakeClock) -> None:
+    """Each kind (and each Live Activity) gets its own token, stable while valid."""
+    registry = ApnsRegistry(clock)
+    tokens = {
+        kind: registry.register("p1", APP, kind=kind)
+        for kind in ("notification", "voip", "pushtostart", "pushtotalk", "location")
+    }
+    first = registry.register("p1", APP, kind="liveactivity", activity_id="a1")
+    second = registry.register("p1", APP, kind="liveactivity", activity_id="a2")
+    assert len({*tokens.values(), first, second}) == 7
+    assert registry.register("p1", APP, kind="voip") == tokens["voip"]
+    record = registry.lookup(first)
+    assert record is not None and (record.kind, record.activity_id) == ("liveactivity", "a1")
+
+
+def test_a_live_activity_token_needs_its_activity(clock: FakeClock) -> None:
+    """register() refuses a liveactivity token without an activity id, and an unknown kind."""
+    registry = ApnsRegistry(clock)
+    with pytest.raises(ValueError, match="activity_id"):
+        registry.register("p1", APP, kind="liveactivity")
+    with pytest.raises(ValueError, match="kind"):
+        registry.register("p1", APP, kind="fax")

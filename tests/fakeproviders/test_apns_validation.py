@@ -42,6 +42,16 @@ class Lab:
         )
         self.token = self.registry.register("p1", APP)
         self.other_token = self.registry.register("p1", OTHER_APP)
+        # The app's special tokens, one per kind (fakeproviders/apns/kinds.py).
+        self.special = {
+            suffix: self.registry.register("p1", APP, kind=kind, activity_id=activity)
+            for suffix, kind, activity in (
+                (".voip", "voip", None),
+                (".push-type.liveactivity", "liveactivity", "activity-1"),
+                (".voip-ptt", "pushtotalk", None),
+                (".location-query", "location", None),
+            )
+        }
         self.validator = ApnsValidator(
             keys=[KEY],
             topics=[APP, OTHER_APP],
@@ -70,8 +80,19 @@ class Lab:
         pairs = [(k, v) for k, v in fields.items() if v is not None]
         pairs += list(headers or [])
         return self.validator.validate(
-            method, path or f"/3/device/{self.token}", pairs, body, self.auth
+            method,
+            path or f"/3/device/{self.token_for(fields['apns-topic'])}",
+            pairs,
+            body,
+            self.auth,
         )
+
+    def token_for(self, topic: str | None) -> str:
+        """The token a correct sender uses for ``topic``: the special token of its kind."""
+        for suffix, token in self.special.items():
+            if topic is not None and topic == APP + suffix:
+                return token
+        return self.token
 
 
 @pytest.fixture
