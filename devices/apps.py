@@ -92,15 +92,34 @@ class InstalledApp:
         raise NotImplementedError
 
 
+#: An iOS build's APNs environment: development builds get sandbox tokens, App Store, TestFlight
+#: and ad-hoc builds production ones (reference/apns.md §1.1, "Device tokens differ per environment").
+BUILD_ENVIRONMENTS = {"development": "sandbox", "production": "production"}
+
+
 class IosApp(InstalledApp):
     """An iOS app: UserNotifications authorization, badge, held background push."""
 
-    __slots__ = ("authorization", "badge", "debugger_attached", "dismiss_categories", "held")
+    __slots__ = (
+        "authorization",
+        "badge",
+        "debugger_attached",
+        "dismiss_categories",
+        "environment",
+        "held",
+    )
 
     def __init__(
-        self, app_id: str, user_id: str, authorization: IosAuthorization | None = None
+        self,
+        app_id: str,
+        user_id: str,
+        authorization: IosAuthorization | None = None,
+        *,
+        build: str = "development",
     ) -> None:
         super().__init__(app_id, user_id)
+        self.environment = BUILD_ENVIRONMENTS[build]
+        """The APNs environment of its tokens: ``"sandbox"`` or ``"production"``."""
         self.authorization = authorization or IosAuthorization()
         self.badge = 0
         self.dismiss_categories: frozenset[str] = frozenset()

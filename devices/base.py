@@ -340,8 +340,12 @@ class Phone:
                 ev.AppStateChanged, app_id=app.app_id, state=state.value, previous=previous.value
             )
 
+    def _issue_token(self, app: InstalledApp) -> str:
+        """The app's notification token from the provider (iOS adds the build's environment)."""
+        return self._push_service.register(self.phone_id, app.app_id)
+
     def _register(self, app: InstalledApp, reinstalled_from: str | None = None) -> str:
-        token = self._push_service.register(self.phone_id, app.app_id)
+        token = self._issue_token(app)
         if reinstalled_from is not None and self.token_rules.on_reinstall:
             if token == reinstalled_from:
                 # The provider still knows the old token: the OS asks for a fresh one.

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from devices import events as ev
-from devices.apps import Answer, AppState, InstalledApp, IosApp
+from devices.apps import BUILD_ENVIRONMENTS, Answer, AppState, InstalledApp, IosApp
 from devices.base import IOS_TOKEN_RULES, Phone, TokenRules, _answer
 from devices.errors import DeviceError
 from devices.permissions import Permission, Presentation
+from devices.push_service import ApnsPushService
 from devices.pushes import IncomingPush, read_apns
 from devices.tray import TrayEntry
 
@@ -42,7 +43,7 @@ class IosPhone(Phone):
     apps in the background; past it the newest one per app is held until the app is launched.
     """
 
-    __slots__ = ("_budget_used", "_window_start", "background_budget")
+    __slots__ = ("_budget_used", "_build", "_window_start", "background_budget")
     platform: ClassVar[str] = "ios"
     default_token_rules: ClassVar[TokenRules] = IOS_TOKEN_RULES
 
@@ -50,6 +51,7 @@ class IosPhone(Phone):
         self, phone_id: str, *, background_budget: int = DEFAULT_BACKGROUND_BUDGET, **kwargs: Any
     ) -> None:
         self.background_budget = background_budget
+        self._build = "development"  # of the app being installed
         self._budget_used = 0
         self._window_start: float | None = None
         super().__init__(phone_id, **kwargs)
@@ -65,9 +67,29 @@ class IosPhone(Phone):
         ask: bool = True,
         provisional: bool = False,
         app_clip: bool = False,
+        build: str = "development",
     ) -> InstalledApp:
         """Install and launch; ``provisional`` asks for quiet delivery (no prompt), ``app_clip``
-        installs an App Clip with ephemeral authorization (devices.md §1.1)."""
+        installs an App Clip with ephemeral authorization (devices.md §1.1). ``build`` is
+        ``"development"`` (sandbox tokens, Xcode) or ``"production"`` (production tokens: App
+        Store, TestFlight, ad hoc; reference/apns.md §1.1)."""
+        if build not in BUILD_ENVIRONMENTS:
+            raise DeviceError(f"unknown build {build!r}: use development or production")
+        self._build = build
+        try:
+            return self._install(app_id, user_id, answer, ask, provisional, app_clip)
+        finally:
+            self._build = "development"
+
+    def _install(
+        self,
+        app_id: str,
+        user_id: str,
+        answer: Answer | str,
+        ask: bool,
+        provisional: bool,
+        app_clip: bool,
+    ) -> InstalledApp:
         if provisional or app_clip:
             app = super().install(app_id, user_id, answer, ask=False)
             if provisional:
@@ -152,7 +174,14 @@ class IosPhone(Phone):
 
     def _new_app(self, app_id: str, user_id: str, remembered: Any) -> InstalledApp:
         # A reinstall keeps the permission unless the phone was wiped (devices.md §1.2 [S]).
-        return IosApp(app_id, user_id, remembered)
+        return IosApp(app_id, user_id, remembered, build=self._build)
+
+    def _issue_token(self, app: InstalledApp) -> str:
+        return self._apns.register(self.phone_id, app.app_id, self._ios(app).environment)
+
+    @property
+    def _apns(self) -> ApnsPushService:
+        return cast(ApnsPushService, self._push_service)
 
     def _remembered_permission(self, app: InstalledApp) -> Any:
         authorization = self._ios(app).authorization

@@ -55,3 +55,20 @@ class PushService(Protocol):
     def disconnect(self, phone_id: str) -> None:
         """The phone went offline; the provider stores pushes under its rules."""
         ...
+
+
+class ApnsPushService(PushService, Protocol):
+    """APNs as an iPhone needs it: tokens per environment and per kind (VoIP, Live Activity…)."""
+
+    def register(
+        self,
+        phone_id: str,
+        app_id: str,
+        environment: str | None = None,
+        *,
+        kind: str = "notification",
+        activity_id: str | None = None,
+    ) -> str:
+        """The token of ``kind`` for ``app_id`` in ``environment`` (``"sandbox"`` or
+        ``"production"``); ``"liveactivity"`` tokens belong to one ``activity_id``."""
+        ...

@@ -4,7 +4,8 @@ Bob has the app on an iPhone and an Android phone. He deletes it from the iPhone
 Android phone in a drawer for 271 days (FCM expires tokens after 270 days without contact,
 reference/fcm.md §0.14). APNs keeps answering 200 for the deleted app until one push has reached
 the iPhone after the deletion (reference/devices.md §1.5): the first notification is accepted and
-dropped by the phone, the next gets 410 ``Unregistered``; FCM answers 404 ``UNREGISTERED`` for the
+dropped by the phone, and a day later (APNs's invalidation delay, a day by default) the next gets
+410 ``Unregistered``; FCM answers 404 ``UNREGISTERED`` for the
 stale token. The backend must prune both tokens: nothing is sent to either again. Bob reinstalls
 on the iPhone and switches the Android phone on and opens the app: both get new tokens and
 notifications are shown again.
@@ -43,6 +44,7 @@ async def scenario(sim: Simulation) -> None:
     (first,) = sim.provider_requests(token=old_ios, since=since)
     assert first.status == 200, f"APNs must accept the first push after deletion: {first}"
 
+    sim.advance(DAY)  # APNs invalidates the deleted app's token on its own schedule
     await sim.notify("bob", title="Last chance")
     gone = await sim.expect("NotificationRejected", token=old_ios)
     assert (gone.status, gone.reason) == (410, "Unregistered"), f"APNs answered {gone}"

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from fakeproviders.apns import ApnsOptions
 from simulator.bench import BENCHMARKS, BenchOptions
 from simulator.bench import load as load_benchmark
 from simulator.config import ConfigError, UpConfig, load_config
@@ -82,14 +83,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="no terminal UI, just a log line per endpoint (the default when not on a terminal)",
     )
     up.add_argument("--no-demo", action="store_true", help="start with no phones")
-    for name in ("apns", "fcm", "sender", "control"):
+    for name, what in (
+        ("apns", "sandbox APNs"),
+        ("apns-production", "production APNs"),
+        ("fcm", "fcm"),
+        ("sender", "sender"),
+        ("control", "control API"),
+    ):
         up.add_argument(
             f"--{name}-port",
             type=_port,
             default=None,
             metavar="PORT",
-            help=f"{name} port (0: free)",
+            help=f"{what} port (0: free)",
         )
+    up.add_argument(
+        "--apns-invalidation-delay",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="after an iOS uninstall, seconds from the first push that reached the phone to the "
+        "first 410 Unregistered (default: 86400, one day; Apple's schedule is undocumented; "
+        "0 for a 410 from the next push on)",
+    )
 
     tui = commands.add_parser(
         "tui",
@@ -173,6 +189,16 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port out of range 0-65535: {port}")
     return port
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"seconds must be 0 or more: {text!r}")
+    return seconds
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -261,7 +287,15 @@ def _up(args: argparse.Namespace) -> int:
         flag: int | None = getattr(args, f"{name}_port", None)
         return flag if flag is not None else int(getattr(config.ports, name))
 
-    ports = Ports(apns=port("apns"), fcm=port("fcm"), sender=port("sender"), proxy=port("proxy"))
+    ports = Ports(
+        apns=port("apns"),
+        apns_production=port("apns_production"),
+        fcm=port("fcm"),
+        sender=port("sender"),
+        proxy=port("proxy"),
+    )
+    if args.apns_invalidation_delay is not None:
+        options["apns_options"] = ApnsOptions(invalidation_delay=args.apns_invalidation_delay)
     try:
         asyncio.run(
             serve(

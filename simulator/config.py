@@ -12,6 +12,7 @@ allowed, so a typo never silently does nothing.
     [apns]
     team_id = "ABCDE12345"    # reuse your own ids (a key is still generated for them)
     key_id = "KEY1234567"
+    invalidation_delay = 0    # seconds to 410 after an uninstall's first push (default 86400)
 
     [fcm]
     project_id = "my-project"
@@ -48,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from devices.app_server import WebhookTemplate, WebhookTemplateError
+from fakeproviders.apns import ApnsOptions
 from simulator.backend import BackendCommand, HookError, SendHook
 
 _APPLE_ID = re.compile(r"[A-Z0-9]{10}")
@@ -78,12 +80,17 @@ class ApnsSection:
     """Your own 10-character Team ID (default: one generated and kept in the state dir)."""
     key_id: str | None = None
     """Your own 10-character Key ID; pushsim generates a key with this id."""
+    invalidation_delay: float | None = None
+    """Seconds from the first push that reached an uninstalled iOS app to the first 410
+    Unregistered (default: a day; Apple's schedule is undocumented, reference/devices.md §1.5)."""
 
     def __post_init__(self) -> None:
         for name in ("team_id", "key_id"):
             value = getattr(self, name)
             if value is not None and not _APPLE_ID.fullmatch(value):
                 raise ValueError(f"{name}: {value!r} is not 10 uppercase letters or digits")
+        if self.invalidation_delay is not None and not 0 <= self.invalidation_delay < float("inf"):
+            raise ValueError(f"invalidation_delay: {self.invalidation_delay!r} is not 0 or more")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,6 +105,9 @@ class PortsSection:
     """``[ports]``: loopback ports, 0 for a free one."""
 
     apns: int = 0
+    """The sandbox APNs."""
+    apns_production: int = 0
+    """The production APNs."""
     fcm: int = 0
     sender: int = 0
     control: int = 0
@@ -179,7 +189,11 @@ class UpConfig:
                 )
             except HookError as exc:
                 raise ConfigError(f"{self.source}: [backend]: {exc}") from None
+        options: dict[str, Any] = {}
+        if self.apns.invalidation_delay is not None:
+            options["apns_options"] = ApnsOptions(invalidation_delay=self.apns.invalidation_delay)
         return {
+            **options,
             "app_ids": tuple(self.apps.ids),
             "project_id": self.fcm.project_id,
             "team_id": self.apns.team_id,

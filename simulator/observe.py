@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from fakeproviders.apns import FakeApns
@@ -29,13 +30,18 @@ class ProviderRequest(NamedTuple):
 
 
 def observed_requests(
-    apns: FakeApns, fcm: FakeFcm, *, token: str | None = None, since: float | None = None
+    apns: Iterable[FakeApns],
+    fcm: FakeFcm,
+    *,
+    token: str | None = None,
+    since: float | None = None,
 ) -> list[ProviderRequest]:
-    """Device pushes from both request logs, oldest first (FCM token grants and topic management
-    left out)."""
+    """Device pushes from the request logs (every APNs environment, FCM), oldest first (FCM token
+    grants and topic management left out)."""
     found = [
         ProviderRequest("apns", e.at, e.token, e.status, e.reason)
-        for e in apns.log.entries
+        for fake in apns
+        for e in fake.log.entries
         if e.path.startswith("/3/device/")
     ]
     found += [

@@ -60,6 +60,9 @@ class Ports:
     """Loopback ports to listen on; 0 picks a free one (the default, so tests never collide)."""
 
     apns: int = 0
+    """The sandbox APNs (``api.sandbox.push.apple.com``)."""
+    apns_production: int = 0
+    """The production APNs (``api.push.apple.com``)."""
     fcm: int = 0
     sender: int = 0
     proxy: int = 0
@@ -67,7 +70,9 @@ class Ports:
 
 
 #: The real hosts the proxy tunnels to the fakes (reference/apns.md §1.1, reference/fcm.md §1, §3, §4).
-APNS_HOSTS = ("api.push.apple.com", "api.sandbox.push.apple.com", "api.development.push.apple.com")
+APNS_PRODUCTION_HOSTS = ("api.push.apple.com",)
+APNS_SANDBOX_HOSTS = ("api.sandbox.push.apple.com", "api.development.push.apple.com")
+APNS_HOSTS = APNS_PRODUCTION_HOSTS + APNS_SANDBOX_HOSTS
 FCM_HOSTS = (
     "fcm.googleapis.com",
     "oauth2.googleapis.com",
@@ -87,16 +92,24 @@ DEFAULT_WALLET_ISSUER_ID = "3388000000022000001"
 
 
 def proxy_routes(
-    *, apns_port: int, fcm_port: int, google_wallet_port: int = 0
+    *,
+    apns_port: int,
+    fcm_port: int,
+    apns_production_port: int | None = None,
+    google_wallet_port: int = 0,
 ) -> dict[tuple[str, int], Route]:
-    """CONNECT destinations → the fake that serves them (the Wallet API only with its port)."""
-    routes = {
-        (host, port): Route(target_port=apns_port, service="apns")
-        if host in APNS_HOSTS
-        else Route(target_port=fcm_port, service="fcm")
-        for host, port in PROXIED
-        if host != GOOGLE_WALLET_HOST
-    }
+    """CONNECT destinations → the fake that serves them: Apple's production host to the
+    production APNs, the sandbox hosts to the sandbox one (reference/apns.md §1.1); the Wallet
+    API only with its port."""
+
+    def route(host: str) -> Route:
+        if host in APNS_PRODUCTION_HOSTS and apns_production_port is not None:
+            return Route(target_port=apns_production_port, service="apns production")
+        if host in APNS_HOSTS:
+            return Route(target_port=apns_port, service="apns")
+        return Route(target_port=fcm_port, service="fcm")
+
+    routes = {(host, port): route(host) for host, port in PROXIED if host != GOOGLE_WALLET_HOST}
     if google_wallet_port:
         routes[(GOOGLE_WALLET_HOST, 443)] = Route(google_wallet_port, service="google_wallet")
     return routes
@@ -149,7 +162,10 @@ class Simulation:
         """``app_ids`` are the apps the fakes serve; ``team_id``/``key_id`` and ``project_id``
         reuse a team's own ids. A user's own backend comes in through three hooks:
         ``webhooks`` (where apps post tokens and engagement), ``send_hook`` (how ``notify`` asks
-        the backend to send) and ``backend`` (a process started with the fakes' environment)."""
+        the backend to send) and ``backend`` (a process started with the fakes' environment).
+        ``apns_options`` tune both fake APNs environments (e.g. ``ApnsOptions(
+        invalidation_delay=0)`` for a 410 right after the first push that reached an uninstalled
+        app; the default is a day, reference/devices.md §1.5)."""
         self.state_dir = Path(state_dir) if state_dir is not None else default_state_dir()
         self.clock = clock or VirtualClock()
         self.timeline = Timeline()
@@ -200,16 +216,22 @@ class Simulation:
         account = load_or_create_service_account(self.state_dir, self.project_id)
         emit = self.timeline.record
 
-        self.apns = FakeApns(
+        # Both environments, one registry: a token works only on its own environment's server
+        # (reference/apns.md §1.1); phones get sandbox tokens unless the app is a production build.
+        self.apns, self.apns_production = FakeApns.pair(
             clock=self.clock,
-            ssl_context=self.ca.server_ssl_context(alpn=("h2",)),
+            ssl_context=lambda: self.ca.server_ssl_context(alpn=("h2",)),
             keys=[apns_credentials.key],
             topics=self.app_ids,
             emit=emit,
             options=self.apns_options,
         )
-        await self.apns.start(port=self.ports.apns)
-        stack.push_async_callback(self.apns.stop)
+        for fake, port in (
+            (self.apns, self.ports.apns),
+            (self.apns_production, self.ports.apns_production),
+        ):
+            await fake.start(port=port)
+            stack.push_async_callback(fake.stop)
         self.fcm = FakeFcm(
             clock=self.clock,
             ssl_context=self.ca.server_ssl_context(alpn=("h2", "http/1.1")),
@@ -236,6 +258,7 @@ class Simulation:
                 apns_port=self.apns.port,
                 fcm_port=self.fcm.port,
                 google_wallet_port=self.google_wallet.port,
+                apns_production_port=self.apns_production.port,
             )
         )
         await self.proxy.start(port=self.ports.proxy)
@@ -322,6 +345,7 @@ class Simulation:
         self._require_started()
         bound = Ports(
             apns=self.apns.port,
+            apns_production=self.apns_production.port,
             fcm=self.fcm.port,
             sender=self.sender_server.port,
             proxy=self.proxy.port,
@@ -341,16 +365,22 @@ class Simulation:
 
     def endpoints_of_started(self) -> dict[str, Any]:
         credentials = self.apns_credentials
-        return {
-            "ca_cert": str(self.ca.cert_path),
-            "apns": {
-                "url": self.apns.url,
-                "environment": "sandbox",
+
+        def apns(fake: FakeApns) -> dict[str, Any]:
+            return {
+                "url": fake.url,
+                "environment": fake.environment,
                 "team_id": credentials.key.team_id,
                 "key_id": credentials.key.key_id,
                 "key_path": str(credentials.key_path),
                 "topics": list(self.app_ids),
-            },
+            }
+
+        return {
+            "ca_cert": str(self.ca.cert_path),
+            # "apns" is the sandbox, as before both environments ran.
+            "apns": apns(self.apns),
+            "apns_production": apns(self.apns_production),
             "fcm": {
                 "url": self.fcm.url,
                 "project_id": self.project_id,
@@ -539,7 +569,8 @@ class Simulation:
     ) -> list[ProviderRequest]:
         """Push requests the fakes answered (both request logs, oldest first), to ``token`` and
         at or after ``since`` (clock time) when given: what any sender did, pushsim's or not."""
-        return observed_requests(self.apns, self.fcm, token=token, since=since)
+        apns = (self.apns, self.apns_production)
+        return observed_requests(apns, self.fcm, token=token, since=since)
 
     async def sending_done(self, *, quiet: float = 0.5, timeout: float = 30.0) -> None:
         """Wait until the fakes have seen no push request for ``quiet`` real seconds (a backend

@@ -151,13 +151,15 @@ def environment(endpoints: dict[str, Any]) -> dict[str, str]:
         "NODE_EXTRA_CA_CERTS": endpoints["ca_cert"],
         "PUSHSIM_CA_CERT": endpoints["ca_cert"],
         "PUSHSIM_SENDER_CA_FILE": endpoints["ca_cert"],
-        # APNs token auth.
+        # APNs token auth. APNS_URL and APNS_ENVIRONMENT name the sandbox (development builds);
+        # a sender set up for production uses APNS_PRODUCTION_URL with APNS_ENVIRONMENT=production.
         "APNS_URL": apns["url"],
         "APNS_TEAM_ID": apns["team_id"],
         "APNS_KEY_ID": apns["key_id"],
         "APNS_KEY_PATH": apns["key_path"],
         "APNS_TOPIC": apns["topics"][0] if apns["topics"] else "",
         "APNS_ENVIRONMENT": apns["environment"],
+        "APNS_SANDBOX_URL": apns["url"],
         # FCM HTTP v1 with a service account (google-auth reads GOOGLE_APPLICATION_CREDENTIALS).
         "FCM_URL": fcm["url"],
         "FCM_PROJECT_ID": fcm["project_id"],
@@ -175,6 +177,8 @@ def environment(endpoints: dict[str, Any]) -> dict[str, str]:
         "PUSHSIM_SENDER_URL": endpoints["sender"]["url"],
         "PUSHSIM_SENDER_API_KEY": endpoints["sender"]["api_key"],
     }
+    if "apns_production" in endpoints:
+        values["APNS_PRODUCTION_URL"] = endpoints["apns_production"]["url"]
     if "control" in endpoints:
         values["PUSHSIM_CONTROL_URL"] = endpoints["control"]["url"]
     return {name: str(value) for name, value in values.items()}
@@ -186,8 +190,13 @@ def describe(endpoints: dict[str, Any], state_dir: Path) -> str:
     lines = [
         "pushsim is up. Press Ctrl-C to stop (q in the terminal UI).",
         "",
-        f"  fake APNs    {apns['url']}  (team {apns['team_id']}, key {apns['key_id']}, "
+        f"  fake APNs    {apns['url']}  sandbox (team {apns['team_id']}, key {apns['key_id']}, "
         f"topics {', '.join(apns['topics'])})",
+        *(
+            [f"               {endpoints['apns_production']['url']}  production (same key)"]
+            if "apns_production" in endpoints
+            else []
+        ),
         f"  fake FCM     {fcm['url']}  (project {fcm['project_id']})",
         f"  fake Wallet  {endpoints['google_wallet']['url']}  "
         f"(Google Wallet API, issuer {endpoints['google_wallet']['issuer_id']})",

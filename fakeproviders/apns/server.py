@@ -88,6 +88,7 @@ class FakeApns:
         options: ApnsOptions | None = None,
         client_ca: str | Path | None = None,
         real_clock: Clock | None = None,
+        faults: FaultInjector | None = None,
     ) -> None:
         """Configure (not start) the server.
 
@@ -100,6 +101,7 @@ class FakeApns:
         certificate auth: ``ssl_context`` then asks for client certificates signed by it.
         ``real_clock`` (default: the wall clock) is what outside senders sign JWTs with; a JWT is
         judged against it at first sight, then ages on ``clock`` (docs/time.md).
+        ``faults`` shares an injector with another server (``pair``); by default it has its own.
         """
         self.clock = clock
         self.environment = environment
@@ -119,7 +121,7 @@ class FakeApns:
             options=self.options,
             real_clock=real_clock,
         )
-        self.faults = FaultInjector()
+        self.faults = faults if faults is not None else FaultInjector()
         """Injected faults, consulted for every request before validation."""
         self.channels = bc.ChannelStore(self.options)
         """Broadcast channels of this environment (reference/apns.md §5.1)."""
@@ -155,9 +157,10 @@ class FakeApns:
         ca.server_ssl_context(alpn=("h2",))``). ``keys`` are all the team's keys: a key whose
         ``environment`` is set works only there (BadEnvironmentKeyInToken elsewhere). Phones
         register sandbox tokens by default; ``registry.register(phone, app, "production")``
-        issues production ones.
+        issues production ones. Both consult one set of injected faults.
         """
         registry = ApnsRegistry(clock, emit, "sandbox", options=options)
+        faults = FaultInjector()
         return tuple(  # type: ignore[return-value]
             cls(
                 clock=clock,
@@ -169,6 +172,7 @@ class FakeApns:
                 environment=environment,
                 options=options,
                 client_ca=client_ca,
+                faults=faults,
             )
             for environment in ("sandbox", "production")
         )

@@ -74,6 +74,21 @@ class Install(_Strict):
     app_id: Annotated[str, AfterValidator(_app_id)] = Field(min_length=1, max_length=255)
     user_id: Annotated[str, AfterValidator(_printable)] = Field(min_length=1, max_length=255)
     answer: Literal["allow", "deny", "dismiss"] = "allow"
+    build: Literal["development", "production"] = Field(
+        default="development",
+        description="iOS only: development builds get sandbox tokens, production builds "
+        "(App Store, TestFlight) production tokens",
+    )
+
+
+class ApnsSettings(_Strict):
+    invalidation_delay: float | None = Field(
+        default=None,
+        ge=0,
+        le=10 * 365 * 86400,
+        description="Seconds from the first push that reached an uninstalled app to the first "
+        "410 Unregistered (default one day; Apple's schedule is undocumented)",
+    )
 
 
 class AppSettings(_Strict):
@@ -232,7 +247,10 @@ def create_control_app(
                 f"{body.app_id} is not an app the fakes serve ({', '.join(sim.app_ids)}): "
                 f"declare it with `pushsim up --app {body.app_id}` or [apps] ids in --config",
             )
-        target.install(body.app_id, user_id=body.user_id, answer=body.answer)
+        options = {"build": body.build} if target.platform == "ios" else {}
+        if body.build != "development" and not options:
+            raise ControlError(422, "build: only iOS apps have a development or production build")
+        target.install(body.app_id, user_id=body.user_id, answer=body.answer, **options)
         await sim.settle()
         return phone_json(target)
 
@@ -347,8 +365,44 @@ def create_control_app(
 
     @app.get("/providers/{provider}/requests", summary="What the fake APNs or FCM was asked")
     async def requests_log(provider: Literal["apns", "fcm"]) -> list[dict[str, Any]]:
-        fake = sim.apns if provider == "apns" else sim.fcm
-        return [_record_json(entry) for entry in fake.request_log]
+        if provider == "fcm":
+            return [_record_json(entry) for entry in sim.fcm.request_log]
+        # Both APNs environments, in the order they were answered.
+        entries = [
+            {**_record_json(entry), "environment": fake.environment}
+            for fake in (sim.apns, sim.apns_production)
+            for entry in fake.request_log
+        ]
+        return sorted(entries, key=lambda e: float(e["at"]))
+
+    @app.get("/providers/apns/settings", summary="Token-lifecycle settings of the fake APNs")
+    async def apns_settings() -> dict[str, Any]:
+        return {"invalidation_delay": sim.apns.registry.invalidation_delay}
+
+    @app.patch(
+        "/providers/apns/settings", summary="Change the fake APNs's token-lifecycle settings"
+    )
+    async def change_apns_settings(body: ApnsSettings) -> dict[str, Any]:
+        if body.invalidation_delay is not None:
+            sim.apns.registry.invalidation_delay = body.invalidation_delay
+        return {"invalidation_delay": sim.apns.registry.invalidation_delay}
+
+    @app.get("/providers/apns/tokens", summary="Every APNs device token: kind, environment, state")
+    async def apns_tokens(phone_id: str | None = Query(default=None, alias="phone")) -> list[Any]:
+        return [_token_json(record) for record in sim.apns.registry.tokens(phone_id)]
+
+    @app.post(
+        "/providers/apns/tokens/{token}/expire",
+        summary="Expire a device token: from now on pushes to it get 410 ExpiredToken",
+    )
+    async def expire_token(token: str) -> dict[str, Any]:
+        registry = sim.apns.registry
+        if registry.lookup(token.lower()) is None:
+            raise ControlError(404, f"no APNs token {token!r}")
+        registry.expire(token.lower())
+        record = registry.lookup(token.lower())
+        assert record is not None
+        return _token_json(record)
 
     @app.get("/faults", summary="Faults in force")
     async def list_faults() -> list[dict[str, Any]]:
@@ -425,6 +479,12 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host in ("localhost", "testclient")
+
+
+def _token_json(record: Any) -> dict[str, Any]:
+    body = dataclasses.asdict(record)
+    body["valid"] = record.invalidated_at is None
+    return body
 
 
 def _record_json(entry: Any) -> dict[str, Any]:

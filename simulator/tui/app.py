@@ -194,10 +194,18 @@ class PushsimApp(PhoneActions):
         if (flash := self.dashboard.take_flash()) is not None:
             sender.flash(flash)
         apns_log, fcm_log = sim.apns.request_log, sim.fcm.request_log
-        requests_seen = (len(apns_log), apns_log[-1] if apns_log else None, len(fcm_log))
+        production_log = sim.apns_production.request_log
+        requests_seen = (
+            len(apns_log),
+            apns_log[-1] if apns_log else None,
+            len(fcm_log),
+            production_log[-1] if production_log else None,
+        )
         if requests_seen != self._requests_seen:  # (the logs are rings: length alone may stay)
             self._requests_seen = requests_seen
-            main.query_one(ProvidersPane).show(latest_requests(apns_log, fcm_log, 10))
+            main.query_one(ProvidersPane).show(
+                latest_requests(apns_log, fcm_log, 10, production_log)
+            )
         main.query_one(FaultsPane).sync()
         status = self._status(sim)
         if status != self._status_shown:

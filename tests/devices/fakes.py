@@ -19,13 +19,29 @@ class RecordingPushService:
 
     def __init__(self) -> None:
         self._counter = itertools.count(1)
-        self.tokens: dict[tuple[str, str], str] = {}
+        self.tokens: dict[tuple[str, ...], str] = {}
+        self.environments: dict[str, str | None] = {}
         self.unregistered: list[str] = []
         self.rotated: list[str] = []
         self.inboxes: dict[str, Any] = {}
 
-    def register(self, phone_id: str, app_id: str) -> str:
-        return self.tokens.setdefault((phone_id, app_id), f"token-{next(self._counter)}")
+    def register(
+        self,
+        phone_id: str,
+        app_id: str,
+        environment: str | None = None,
+        *,
+        kind: str = "notification",
+        activity_id: str | None = None,
+    ) -> str:
+        key = (
+            (phone_id, app_id)
+            if kind == "notification"
+            else (phone_id, app_id, kind, str(activity_id))
+        )
+        token = self.tokens.setdefault(key, f"token-{next(self._counter)}")
+        self.environments[token] = environment
+        return token
 
     def unregister(self, token: str) -> None:
         self.unregistered.append(token)

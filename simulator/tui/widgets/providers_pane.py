@@ -26,13 +26,17 @@ class ProviderRequest:
 
 
 def latest_requests(
-    apns_log: Iterable[Any], fcm_log: Iterable[Any], count: int
+    apns_log: Iterable[Any],
+    fcm_log: Iterable[Any],
+    count: int,
+    apns_production_log: Iterable[Any] = (),
 ) -> list[ProviderRequest]:
-    """The ``count`` newest requests of both logs (``fakeproviders/apns/log.py``,
-    ``fakeproviders/fcm/inspection.py``), newest first."""
+    """The ``count`` newest requests of the logs (``fakeproviders/apns/log.py``,
+    ``fakeproviders/fcm/inspection.py``), newest first; production APNs shows as "APNs prod"."""
     apns = [
-        ProviderRequest(e.at, "APNs", e.status, e.reason, e.token, e.topic or e.path)
-        for e in _tail(apns_log, count)
+        ProviderRequest(e.at, provider, e.status, e.reason, e.token, e.topic or e.path)
+        for provider, log in (("APNs", apns_log), ("APNs prod", apns_production_log))
+        for e in _tail(log, count)
     ]
     fcm = [
         ProviderRequest(e.at, "FCM", e.status, e.reason, e.token or e.topic, e.kind or e.path)
