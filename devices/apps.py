@@ -82,6 +82,10 @@ class InstalledApp:
         """Whether pushes to ``token`` reach this app (its current or a rotated-away token)."""
         return token == self.token or token in self.old_tokens
 
+    def all_tokens(self) -> list[str]:
+        """Every token the provider issued to this app (uninstalling unregisters them all)."""
+        return [t for t in (self.token, *self.old_tokens) if t is not None]
+
     @property
     def permission(self) -> Permission:
         raise NotImplementedError
@@ -92,6 +96,15 @@ class InstalledApp:
         raise NotImplementedError
 
 
+#: Capabilities an iOS app may declare, and the kind of token each gets at launch (PushKit VoIP,
+#: ActivityKit push-to-start, PushToTalk, location push service; reference/apns.md §1.4, §5.3).
+CAPABILITY_TOKENS = {
+    "voip": "voip",
+    "liveactivity": "pushtostart",
+    "pushtotalk": "pushtotalk",
+    "location": "location",
+}
+
 #: An iOS build's APNs environment: development builds get sandbox tokens, App Store, TestFlight
 #: and ad-hoc builds production ones (reference/apns.md §1.1, "Device tokens differ per environment").
 BUILD_ENVIRONMENTS = {"development": "sandbox", "production": "production"}
@@ -101,12 +114,18 @@ class IosApp(InstalledApp):
     """An iOS app: UserNotifications authorization, badge, held background push."""
 
     __slots__ = (
+        "_activities",
+        "_special",
         "authorization",
         "badge",
+        "capabilities",
         "debugger_attached",
         "dismiss_categories",
         "environment",
         "held",
+        "reports_calls",
+        "voip_failures",
+        "voip_stopped",
     )
 
     def __init__(
@@ -116,10 +135,22 @@ class IosApp(InstalledApp):
         authorization: IosAuthorization | None = None,
         *,
         build: str = "development",
+        capabilities: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__(app_id, user_id)
         self.environment = BUILD_ENVIRONMENTS[build]
         """The APNs environment of its tokens: ``"sandbox"`` or ``"production"``."""
+        self.capabilities = capabilities
+        """What it declared (``CAPABILITY_TOKENS``): each gives it a token of its own."""
+        self._special: dict[str, str] | None = None  # kind -> token
+        self._activities: dict[str, Any] | None = None  # activity id -> LiveActivity
+        self.reports_calls = True
+        """Whether the app reports each VoIP push to CallKit as an incoming call (iOS 13+
+        terminates an app that does not)."""
+        self.voip_failures = 0
+        """VoIP pushes in a row the app did not report as calls."""
+        self.voip_stopped = False
+        """iOS stopped delivering VoIP pushes to it after repeated failures."""
         self.authorization = authorization or IosAuthorization()
         self.badge = 0
         self.dismiss_categories: frozenset[str] = frozenset()
@@ -129,6 +160,37 @@ class IosApp(InstalledApp):
         """Xcode's debugger lifts the background-push throttle (§1.8)."""
         self.held: Any = None
         """The newest background push the throttle holds back (a ``HeldPush``), if any."""
+
+    @property
+    def special_tokens(self) -> dict[str, str]:
+        """Its tokens other than the notification token, by kind (``voip``, ``pushtostart``…)."""
+        if self._special is None:
+            self._special = {}
+        return self._special
+
+    @property
+    def activities(self) -> dict[str, Any]:
+        """Its Live Activities (``devices.ios_activity.LiveActivity``) by id, dismissed included."""
+        if self._activities is None:
+            self._activities = {}
+        return self._activities
+
+    def special_kind(self, token: str) -> tuple[str, str | None] | None:
+        """(kind, activity id) of a special token of this app, or None."""
+        for kind, held in (self._special or {}).items():
+            if held == token:
+                return kind, None
+        for activity in (self._activities or {}).values():
+            if activity.token == token:
+                return "liveactivity", activity.activity_id
+        return None
+
+    def holds(self, token: str) -> bool:
+        return super().holds(token) or self.special_kind(token) is not None
+
+    def all_tokens(self) -> list[str]:
+        activities = (a.token for a in (self._activities or {}).values())
+        return [*super().all_tokens(), *(self._special or {}).values(), *activities]
 
     @property
     def permission(self) -> Permission:

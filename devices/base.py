@@ -145,9 +145,8 @@ class Phone:
             raise NotFound(f"{app_id} is not installed on {self.phone_id}")
         if self._tray is not None:
             self._tray.clear_app(app_id)
-        for token in (app.token, *app.old_tokens):
-            if token is not None:
-                self._push_service.unregister(token)
+        for token in app.all_tokens():
+            self._push_service.unregister(token)
         if self._previous is None:
             self._previous = {}
         self._previous[app_id] = (app.token, self._remembered_permission(app))

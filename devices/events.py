@@ -129,6 +129,79 @@ class TokenReceived(DeviceEvent):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class SpecialTokenReceived(DeviceEvent):
+    """iOS: the app got a token other than its notification token: ``voip`` (PushKit),
+    ``pushtostart`` or ``liveactivity`` (ActivityKit, one per activity), ``pushtotalk``,
+    ``location``. Pushes of that kind must go to it (reference/apns.md §1.4)."""
+
+    app_id: str
+    kind: str
+    token: str
+    activity_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LiveActivityChanged(DeviceEvent):
+    """iOS: a Live Activity on the lock screen changed: ``started``, ``updated``, ``ended``,
+    ``stale``, ``dismissed`` (``devices/ios_activity.py``)."""
+
+    app_id: str
+    activity_id: str
+    change: str
+    token: str
+    """The activity's own push token."""
+    content_state: Mapping[str, Any] = field(default_factory=dict)
+    relevance_score: float = 0.0
+    stale_at: float | None = None
+    dismiss_at: float | None = None
+    push_id: str | None = None
+    """The push that made the change (None for the app's own calls and for changes of time)."""
+    alert_title: str | None = None
+    alert_body: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class VoipPushReceived(DeviceEvent):
+    """iOS: PushKit handed a VoIP push to the app; ``reported_call`` says whether the app
+    reported an incoming call to CallKit, as iOS 13+ requires."""
+
+    app_id: str
+    token: str
+    push_id: str
+    reported_call: bool
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AppTerminated(DeviceEvent):
+    """iOS terminated the app, and why (a VoIP push not reported as a call)."""
+
+    app_id: str
+    reason: str
+    push_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class VoipPushesStopped(DeviceEvent):
+    """iOS stopped delivering VoIP pushes to the app after repeated failures to report calls."""
+
+    app_id: str
+    failures: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SpecialPushReceived(DeviceEvent):
+    """iOS: a push-to-talk or location push reached the code that handles it (``callback``)."""
+
+    app_id: str
+    kind: str
+    token: str
+    push_id: str
+    callback: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class NotificationDisplayed(DeviceEvent):
     app_id: str
     token: str

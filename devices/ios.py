@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from devices import events as ev
 from devices.apps import BUILD_ENVIRONMENTS, Answer, AppState, InstalledApp, IosApp
-from devices.base import IOS_TOKEN_RULES, Phone, TokenRules, _answer
+from devices.base import IOS_TOKEN_RULES, TokenRules, _answer
 from devices.errors import DeviceError
+from devices.ios_special import DEFAULT_VOIP_FAILURE_LIMIT, SpecialPushes, capabilities_of
 from devices.permissions import Permission, Presentation
-from devices.push_service import ApnsPushService
 from devices.pushes import IncomingPush, read_apns
 from devices.tray import TrayEntry
 
@@ -36,22 +36,35 @@ class HeldPush:
     held_since: float
 
 
-class IosPhone(Phone):
+class IosPhone(SpecialPushes):
     """An iPhone: pushes come from APNs as ``aps`` payloads (reference/apns.md §1.5, devices.md §1).
 
     ``background_budget`` is the device-wide number of background pushes per 24 hours that wake
     apps in the background; past it the newest one per app is held until the app is launched.
     """
 
-    __slots__ = ("_budget_used", "_build", "_window_start", "background_budget")
+    __slots__ = (
+        "_budget_used",
+        "_installing",
+        "_window_start",
+        "background_budget",
+        "voip_failure_limit",
+    )
     platform: ClassVar[str] = "ios"
     default_token_rules: ClassVar[TokenRules] = IOS_TOKEN_RULES
 
     def __init__(
-        self, phone_id: str, *, background_budget: int = DEFAULT_BACKGROUND_BUDGET, **kwargs: Any
+        self,
+        phone_id: str,
+        *,
+        background_budget: int = DEFAULT_BACKGROUND_BUDGET,
+        voip_failure_limit: int = DEFAULT_VOIP_FAILURE_LIMIT,
+        **kwargs: Any,
     ) -> None:
         self.background_budget = background_budget
-        self._build = "development"  # of the app being installed
+        self.voip_failure_limit = voip_failure_limit
+        # The build and capabilities of the app being installed.
+        self._installing: tuple[str, frozenset[str]] = ("development", frozenset())
         self._budget_used = 0
         self._window_start: float | None = None
         super().__init__(phone_id, **kwargs)
@@ -68,18 +81,21 @@ class IosPhone(Phone):
         provisional: bool = False,
         app_clip: bool = False,
         build: str = "development",
+        capabilities: Iterable[str] = (),
     ) -> InstalledApp:
         """Install and launch; ``provisional`` asks for quiet delivery (no prompt), ``app_clip``
         installs an App Clip with ephemeral authorization (devices.md §1.1). ``build`` is
         ``"development"`` (sandbox tokens, Xcode) or ``"production"`` (production tokens: App
-        Store, TestFlight, ad hoc; reference/apns.md §1.1)."""
+        Store, TestFlight, ad hoc; reference/apns.md §1.1). ``capabilities`` (``"voip"``,
+        ``"liveactivity"``, ``"pushtotalk"``, ``"location"``) give the app a token of its own for
+        each (``devices/ios_special.py``)."""
         if build not in BUILD_ENVIRONMENTS:
             raise DeviceError(f"unknown build {build!r}: use development or production")
-        self._build = build
+        self._installing = (build, capabilities_of(capabilities))
         try:
             return self._install(app_id, user_id, answer, ask, provisional, app_clip)
         finally:
-            self._build = "development"
+            self._installing = ("development", frozenset())
 
     def _install(
         self,
@@ -174,14 +190,16 @@ class IosPhone(Phone):
 
     def _new_app(self, app_id: str, user_id: str, remembered: Any) -> InstalledApp:
         # A reinstall keeps the permission unless the phone was wiped (devices.md §1.2 [S]).
-        return IosApp(app_id, user_id, remembered, build=self._build)
+        build, capabilities = self._installing
+        return IosApp(app_id, user_id, remembered, build=build, capabilities=capabilities)
 
     def _issue_token(self, app: InstalledApp) -> str:
         return self._apns.register(self.phone_id, app.app_id, self._ios(app).environment)
 
-    @property
-    def _apns(self) -> ApnsPushService:
-        return cast(ApnsPushService, self._push_service)
+    def _register(self, app: InstalledApp, reinstalled_from: str | None = None) -> str:
+        token = super()._register(app, reinstalled_from)
+        self._register_special(self._ios(app))
+        return token
 
     def _remembered_permission(self, app: InstalledApp) -> Any:
         authorization = self._ios(app).authorization
@@ -222,6 +240,10 @@ class IosPhone(Phone):
         payload: Mapping[str, Any],
     ) -> None:
         ios = self._ios(app)
+        special = ios.special_kind(token)
+        if special is not None:
+            self._special_push(ios, *special, token, push_id, payload)
+            return
         push = read_apns(headers, payload)
         common = {
             "app_id": app.app_id,
@@ -401,12 +423,6 @@ class IosPhone(Phone):
             setting=setting,
             permission=app.permission.value,
         )
-
-    @staticmethod
-    def _ios(app: InstalledApp) -> IosApp:
-        if not isinstance(app, IosApp):  # pragma: no cover - an IosPhone only makes IosApps
-            raise DeviceError(f"{app.app_id} is not an iOS app")
-        return app
 
 
 def _effective(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -77,6 +77,9 @@ def pushsim_phone(pushsim: Simulation) -> Callable[..., Phone]:
     phone = pushsim_phone("android", user_id="alice")          # the demo app, allowed
     denied = pushsim_phone("ios", user_id="bob", answer="deny")
     bare = pushsim_phone("ios", apps=())                        # nothing installed
+    calls = pushsim_phone("ios", capabilities=["voip", "liveactivity"], build="production")
+
+    ``capabilities`` and ``build`` (iOS only) go to every app it installs.
     """
     from simulator.simulation import DEFAULT_APP_ID
 
@@ -90,6 +93,7 @@ def pushsim_phone(pushsim: Simulation) -> Callable[..., Phone]:
         answer: str = "allow",
         phone_id: str | None = None,
         api_level: int = 34,
+        **ios: Any,
     ) -> Phone:
         if platform == "ios":
             phone: Phone = pushsim.add_iphone(phone_id)
@@ -99,7 +103,7 @@ def pushsim_phone(pushsim: Simulation) -> Callable[..., Phone]:
             raise ValueError(f"platform must be 'ios' or 'android', not {platform!r}")
         owner = user_id or f"user-{next(users)}"
         for app_id in apps:
-            phone.install(app_id, user_id=owner, answer=answer)
+            phone.install(app_id, user_id=owner, answer=answer, **ios)
         return phone
 
     return make
@@ -107,13 +111,20 @@ def pushsim_phone(pushsim: Simulation) -> Callable[..., Phone]:
 
 @pytest.fixture
 def pushsim_app(pushsim: Simulation) -> Callable[..., InstalledApp]:
-    """A factory that installs an app on a phone: ``pushsim_app(phone, "com.x", user_id="a")``."""
+    """A factory that installs an app on a phone: ``pushsim_app(phone, "com.x", user_id="a")``;
+    on an iPhone also ``capabilities=["voip", "liveactivity", "pushtotalk", "location"]`` and
+    ``build="production"``."""
 
     def install(
-        phone: Phone, app_id: str | None = None, *, user_id: str = "user", answer: str = "allow"
+        phone: Phone,
+        app_id: str | None = None,
+        *,
+        user_id: str = "user",
+        answer: str = "allow",
+        **ios: Any,
     ) -> InstalledApp:
         from simulator.simulation import DEFAULT_APP_ID
 
-        return phone.install(app_id or DEFAULT_APP_ID, user_id=user_id, answer=answer)
+        return phone.install(app_id or DEFAULT_APP_ID, user_id=user_id, answer=answer, **ios)
 
     return install

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 from devices.errors import DeviceError
 from devices.phone import Phone
 from fakeproviders.faults import Fault
+from simulator.control.apple import apple_router
 from simulator.control.serialize import event_json, phone_json, tray_json
 from simulator.kinds import event_kinds
 from simulator.simulation import Simulation, SimulationError
@@ -79,15 +80,10 @@ class Install(_Strict):
         description="iOS only: development builds get sandbox tokens, production builds "
         "(App Store, TestFlight) production tokens",
     )
-
-
-class ApnsSettings(_Strict):
-    invalidation_delay: float | None = Field(
-        default=None,
-        ge=0,
-        le=10 * 365 * 86400,
-        description="Seconds from the first push that reached an uninstalled app to the first "
-        "410 Unregistered (default one day; Apple's schedule is undocumented)",
+    capabilities: list[Literal["voip", "liveactivity", "pushtotalk", "location"]] = Field(
+        default_factory=list,
+        description="iOS only: each gives the app a token of its own (VoIP, push-to-start, "
+        "push-to-talk, location); see the app's special_tokens",
     )
 
 
@@ -247,9 +243,11 @@ def create_control_app(
                 f"{body.app_id} is not an app the fakes serve ({', '.join(sim.app_ids)}): "
                 f"declare it with `pushsim up --app {body.app_id}` or [apps] ids in --config",
             )
-        options = {"build": body.build} if target.platform == "ios" else {}
-        if body.build != "development" and not options:
-            raise ControlError(422, "build: only iOS apps have a development or production build")
+        options: dict[str, Any] = {}
+        if target.platform == "ios":
+            options = {"build": body.build, "capabilities": body.capabilities}
+        elif body.build != "development" or body.capabilities:
+            raise ControlError(422, "build and capabilities are for iOS apps only")
         target.install(body.app_id, user_id=body.user_id, answer=body.answer, **options)
         await sim.settle()
         return phone_json(target)
@@ -375,35 +373,6 @@ def create_control_app(
         ]
         return sorted(entries, key=lambda e: float(e["at"]))
 
-    @app.get("/providers/apns/settings", summary="Token-lifecycle settings of the fake APNs")
-    async def apns_settings() -> dict[str, Any]:
-        return {"invalidation_delay": sim.apns.registry.invalidation_delay}
-
-    @app.patch(
-        "/providers/apns/settings", summary="Change the fake APNs's token-lifecycle settings"
-    )
-    async def change_apns_settings(body: ApnsSettings) -> dict[str, Any]:
-        if body.invalidation_delay is not None:
-            sim.apns.registry.invalidation_delay = body.invalidation_delay
-        return {"invalidation_delay": sim.apns.registry.invalidation_delay}
-
-    @app.get("/providers/apns/tokens", summary="Every APNs device token: kind, environment, state")
-    async def apns_tokens(phone_id: str | None = Query(default=None, alias="phone")) -> list[Any]:
-        return [_token_json(record) for record in sim.apns.registry.tokens(phone_id)]
-
-    @app.post(
-        "/providers/apns/tokens/{token}/expire",
-        summary="Expire a device token: from now on pushes to it get 410 ExpiredToken",
-    )
-    async def expire_token(token: str) -> dict[str, Any]:
-        registry = sim.apns.registry
-        if registry.lookup(token.lower()) is None:
-            raise ControlError(404, f"no APNs token {token!r}")
-        registry.expire(token.lower())
-        record = registry.lookup(token.lower())
-        assert record is not None
-        return _token_json(record)
-
     @app.get("/faults", summary="Faults in force")
     async def list_faults() -> list[dict[str, Any]]:
         return [
@@ -436,6 +405,7 @@ def create_control_app(
                 return Response(status_code=204)
         raise ControlError(404, f"no fault {fault_id!r}")
 
+    app.include_router(apple_router(sim, phone))
     return app
 
 
@@ -479,12 +449,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host in ("localhost", "testclient")
-
-
-def _token_json(record: Any) -> dict[str, Any]:
-    body = dataclasses.asdict(record)
-    body["valid"] = record.invalidated_at is None
-    return body
 
 
 def _record_json(entry: Any) -> dict[str, Any]:

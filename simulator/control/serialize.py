@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from devices.apps import IosApp
 from devices.phone import Phone
 from devices.tray import TrayEntry
 from simulator.timeline import kind_of
@@ -36,10 +37,25 @@ def phone_json(phone: Phone) -> dict[str, Any]:
                 "token": app.token,
                 "permission": app.permission.value,
                 "notifications_enabled": app.enabled_in_settings,
+                **_ios_app_json(app),
             }
             for app in phone.apps
         ],
         "notifications": [tray_json(entry) for entry in phone.notifications()],
+    }
+
+
+def _ios_app_json(app: Any) -> dict[str, Any]:
+    """An iOS app's build environment, capabilities and special tokens (none for Android)."""
+    if not isinstance(app, IosApp):
+        return {}
+    return {
+        "environment": app.environment,
+        "capabilities": sorted(app.capabilities),
+        "special_tokens": dict(app.special_tokens),
+        "live_activities": {a.activity_id: a.token for a in app.activities.values()},
+        "reports_calls": app.reports_calls,
+        "voip_stopped": app.voip_stopped,
     }
 
 
