@@ -148,6 +148,7 @@ def environment(endpoints: dict[str, Any]) -> dict[str, str]:
         "SSL_CERT_FILE": trust,
         "REQUESTS_CA_BUNDLE": trust,
         "CURL_CA_BUNDLE": trust,
+        "HTTPLIB2_CA_CERTS": trust,  # httplib2 (google-api-python-client) ignores SSL_CERT_FILE
         "NODE_EXTRA_CA_CERTS": endpoints["ca_cert"],
         "PUSHSIM_CA_CERT": endpoints["ca_cert"],
         "PUSHSIM_SENDER_CA_FILE": endpoints["ca_cert"],
