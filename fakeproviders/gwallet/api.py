@@ -18,6 +18,7 @@ from typing import Any
 
 from fakeproviders.clock import Clock
 from fakeproviders.events import Emit, discard_event
+from fakeproviders.faults import FaultInjector
 from fakeproviders.fcm.oauth import BearerCheck, OAuthEndpoint
 from fakeproviders.gwallet import errors
 from fakeproviders.gwallet.errors import WalletError
@@ -25,6 +26,7 @@ from fakeproviders.gwallet.events import WalletObjectChanged, WalletQuotaExceede
 from fakeproviders.gwallet.holders import Holders, PassNotice, WalletInbox
 from fakeproviders.gwallet.options import WalletOptions
 from fakeproviders.gwallet.quota import NotificationQuota
+from fakeproviders.gwallet.ratelimit import RateLimit
 from fakeproviders.gwallet.resources import (
     NOTIFYING_MESSAGE_TYPES,
     Refused,
@@ -106,12 +108,27 @@ class WalletApi:
         self.store = store if store is not None else InMemoryWalletStore()
         self.quota = NotificationQuota(options.notifications_per_window, options.quota_window)
         self.holders = Holders(self.view)
+        self.faults = FaultInjector()
+        rate = options.requests_per_second
+        self._rate = None if rate is None else RateLimit(rate, clock.now())
 
     def add_issuer_user(self, issuer_id: str, client_email: str) -> None:
         """Let a service account manage an issuer's classes and objects."""
         self._issuers.setdefault(issuer_id, set()).add(client_email)
 
     # -- REST ---------------------------------------------------------------------------------
+
+    def gate(self, resource_id: str | None) -> tuple[WalletError | None, float]:
+        """Before any call: an injected fault (``token`` scopes it to a resource id) or the
+        rate limit may answer instead. Returns that error, if any, and a latency to wait."""
+        now = self._clock.now()
+        fault = self.faults.pick(token=resource_id, topic=None, now=now)
+        if fault is not None and fault.status is not None:
+            return errors.injected(fault.status, fault.reason, fault.retry_after), fault.latency
+        latency = 0.0 if fault is None else fault.latency
+        if self._rate is not None and not self._rate.allow(now):
+            return errors.rate_limited(), latency
+        return None, latency
 
     def insert(self, kind: Kind, authorization: str | None, raw: bytes) -> Reply:
         try:

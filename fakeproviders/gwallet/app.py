@@ -6,6 +6,7 @@ page, a known path with another method a 405. Every answer is logged in the requ
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -53,10 +54,7 @@ class WalletApp:
                 authorization = value.decode("latin-1")
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         try:
-            if raw is None:
-                kind, reply = "too-large", Reply.error(_too_large())
-            else:
-                kind, reply = self._route(method, path, query, authorization, raw)
+            kind, reply = await self._answer(method, path, query, authorization, raw)
         except Exception:  # bad input must never crash the server or leak a traceback
             _log.exception("fake Wallet API failed on %s %s", method, path)
             kind, reply = "error", Reply.error(errors.internal_error())
@@ -73,29 +71,49 @@ class WalletApp:
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": reply.body})
 
-    def _route(
-        self, method: str, path: str, query: dict[str, str], auth: str | None, raw: bytes
+    async def _answer(
+        self, method: str, path: str, query: dict[str, str], auth: str | None, raw: bytes | None
     ) -> tuple[str, Reply]:
         segments = [unquote(s) for s in path.split("/")[1:]]
         kind = _KINDS.get(segments[2]) if len(segments) >= 3 and segments[:2] == _PREFIX else None
         rest = segments[3:]
         if kind is not None and len(rest) <= 2:
-            api = self.api
-            if not rest and method == "POST":
-                return f"{kind}.insert", api.insert(kind, auth, raw)
-            if not rest and method == "GET":
-                return f"{kind}.list", api.list_resources(kind, auth, query)
-            if len(rest) == 1 and method == "GET":
-                return f"{kind}.get", api.get(kind, rest[0], auth)
-            if len(rest) == 1 and method in ("PUT", "PATCH"):
-                patch = method == "PATCH"
-                name = f"{kind}.{method.lower()}"
-                return name, api.update(kind, rest[0], auth, raw, patch=patch)
-            if len(rest) == 2 and rest[1] == "addMessage" and method == "POST":
-                return f"{kind}.addMessage", api.add_message(kind, rest[0], auth, raw)
-            if len(rest) < 2 or rest[1] == "addMessage":
-                return "method-not-allowed", Reply.error(errors.method_not_allowed())
+            error, latency = self.api.gate(rest[0] if rest else None)
+            if latency > 0:
+                await asyncio.sleep(latency)  # an injected latency: real seconds (faults.py)
+            if error is not None:
+                return "refused", Reply.error(error)
+            if raw is None:
+                return "too-large", Reply.error(_too_large())
+            return self._route(method, kind, rest, query, auth, raw)
         status, page = not_found_html(path)
+        return "unknown", Reply(status, page.encode(), {"content-type": "text/html; charset=UTF-8"})
+
+    def _route(
+        self,
+        method: str,
+        kind: Kind,
+        rest: list[str],
+        query: dict[str, str],
+        auth: str | None,
+        raw: bytes,
+    ) -> tuple[str, Reply]:
+        api = self.api
+        if not rest and method == "POST":
+            return f"{kind}.insert", api.insert(kind, auth, raw)
+        if not rest and method == "GET":
+            return f"{kind}.list", api.list_resources(kind, auth, query)
+        if len(rest) == 1 and method == "GET":
+            return f"{kind}.get", api.get(kind, rest[0], auth)
+        if len(rest) == 1 and method in ("PUT", "PATCH"):
+            patch = method == "PATCH"
+            name = f"{kind}.{method.lower()}"
+            return name, api.update(kind, rest[0], auth, raw, patch=patch)
+        if len(rest) == 2 and rest[1] == "addMessage" and method == "POST":
+            return f"{kind}.addMessage", api.add_message(kind, rest[0], auth, raw)
+        if len(rest) < 2 or rest[1] == "addMessage":
+            return "method-not-allowed", Reply.error(errors.method_not_allowed())
+        status, page = not_found_html("/".join(["", *_PREFIX, kind, *rest]))
         return "unknown", Reply(status, page.encode(), {"content-type": "text/html; charset=UTF-8"})
 
 

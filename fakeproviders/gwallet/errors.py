@@ -133,6 +133,31 @@ def insufficient_scopes() -> WalletError:
     )
 
 
+def rate_limited() -> WalletError:
+    """429 over the 20 requests/s limit [U exact text]."""
+    return WalletError(429, "Rate Limit Exceeded", "rateLimitExceeded", "RESOURCE_EXHAUSTED")
+
+
+#: (reason, rpc status, message) for an injected fault's status, Google's usual texts [U].
+_FAULTS = {
+    400: ("badRequest", "INVALID_ARGUMENT", "Request contains an invalid argument."),
+    401: ("authError", "UNAUTHENTICATED", INVALID_CREDENTIALS_MESSAGE),
+    403: ("permissionDenied", "PERMISSION_DENIED", "Permission Denied"),
+    404: ("resourceNotFound", "NOT_FOUND", "Requested entity was not found."),
+    409: ("duplicate", "ALREADY_EXISTS", "Requested entity already exists."),
+    429: ("rateLimitExceeded", "RESOURCE_EXHAUSTED", "Rate Limit Exceeded"),
+    500: ("backendError", "INTERNAL", "Internal error encountered."),
+    503: ("backendError", "UNAVAILABLE", "The service is currently unavailable."),
+}
+
+
+def injected(status: int, reason: str | None, retry_after: int | None) -> WalletError:
+    """The answer of an injected fault: Google's body for ``status``, with ``reason`` if given."""
+    default_reason, rpc_status, message = _FAULTS.get(status, ("backendError", "UNKNOWN", "Error."))
+    headers = {} if retry_after is None else {"retry-after": str(retry_after)}
+    return WalletError(status, message, reason or default_reason, rpc_status, headers=headers)
+
+
 def method_not_allowed() -> WalletError:
     """405 for a known path with a method it does not serve [U text]."""
     return WalletError(

@@ -23,5 +23,9 @@ class WalletOptions:
     and names ``loyaltyPoints.balance`` "and others"; the full list is [U] (§7)."""
     require_state: bool = True
     """An object without ``state`` is refused: documented as required, enforcement [U] (§6)."""
+    requests_per_second: float | None = 20.0
+    """Google's documented rate limit for the Wallet API (reference/wallet.md §6, [C G8]), on
+    the injected clock with a burst of as many; over it the answer is 429 ``rateLimitExceeded``
+    (its exact body is [U]). None turns the limit off."""
     request_log_size: int = 10_000
     """How many entries ``FakeGoogleWallet.request_log`` keeps."""
