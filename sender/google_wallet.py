@@ -21,6 +21,7 @@ import httpx
 import requests
 from google.auth.transport.requests import Request
 
+from ._http import retry_after
 from .clock import Clock
 from .errors import InvalidInput, ProviderAuthError, ProviderUnreachable, WalletApiError
 from .google_credentials import AccessTokens, load_credentials
@@ -30,6 +31,9 @@ WALLET_SCOPE = "https://www.googleapis.com/auth/wallet_object.issuer"
 GOOGLE_WALLET_URL = "https://walletobjects.googleapis.com"
 SAVE_URL = "https://pay.google.com/gp/v/save/"
 _BASE = "/walletobjects/v1"
+#: Answers that mean "not done, try later": the rate limit and an unavailable backend. Google asks
+#: for exponential backoff on both (reference/wallet.md §6: 20 requests/s).
+_RETRIED = frozenset({429, 503})
 
 
 class GoogleWalletClient:
@@ -47,15 +51,18 @@ class GoogleWalletClient:
         transport: httpx.AsyncBaseTransport | None = None,
         session: requests.Session | None = None,
         timeout: float = 10.0,
+        max_attempts: int = 5,
     ) -> None:
         """``issuer_id`` is the Pay & Wallet console's issuer; ``origins`` the web sites allowed
-        to show save buttons (the JWT's ``origins``). ``transport`` (the Wallet API) and
-        ``session`` (the token endpoint) are test seams."""
+        to show save buttons (the JWT's ``origins``). A 429 or 503 is tried again after
+        ``Retry-After`` or an exponential backoff on ``clock``, ``max_attempts`` in all.
+        ``transport`` (the Wallet API) and ``session`` (the token endpoint) are test seams."""
         if not issuer_id.isdigit():
             raise InvalidInput("issuer_id", "a Google Wallet issuer id is a number")
         self.issuer_id = issuer_id
         self.url = url.rstrip("/")
         self.origins = list(origins)
+        self.max_attempts = max(1, max_attempts)
         self._clock = clock
         try:
             credentials = load_credentials(str(service_account_path), clock, (WALLET_SCOPE,))
@@ -203,11 +210,16 @@ class GoogleWalletClient:
         self, method: str, path: str, body: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
         content = None if body is None else json.dumps(body).encode()
-        token = await self._tokens.get()
-        response = await self._send(method, path, content, token)
-        if response.status_code == 401:
-            # The provider's clock decides expiry: refresh and try once more.
-            response = await self._send(method, path, content, await self._tokens.get(token))
+        for attempt in range(self.max_attempts):
+            token = await self._tokens.get()
+            response = await self._send(method, path, content, token)
+            if response.status_code == 401:
+                # The provider's clock decides expiry: refresh and try once more.
+                response = await self._send(method, path, content, await self._tokens.get(token))
+            if response.status_code not in _RETRIED or attempt == self.max_attempts - 1:
+                break
+            wait = retry_after(response)
+            await self._clock.sleep(wait if wait is not None else 0.5 * 2**attempt)
         try:
             data = response.json()
         except ValueError:

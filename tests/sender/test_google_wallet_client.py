@@ -202,3 +202,36 @@ def test_bad_input(wallet: GoogleWalletClient, service_account: Path, clock: Man
         GoogleWalletClient(
             issuer_id="acme", service_account_path=service_account, ca_file=None, clock=clock
         )
+
+
+def _limited(status: int = 429, **headers: str) -> httpx.Response:
+    body = {"error": {"code": status, "message": "Rate Limit Exceeded", "errors": []}}
+    return httpx.Response(status, json=body, headers=headers)
+
+
+async def test_rate_limit_is_retried_with_backoff(
+    wallet: GoogleWalletClient, api: Api, clock: ManualClock
+) -> None:
+    """429 twice, then 200: retried after 0.5 s and 1 s on the client's clock."""
+    api.queue += [_limited(), _limited()]
+    await wallet.get_object("alice")
+    assert len(api.requests) == 3
+    assert clock.sleeps == [0.5, 1.0]
+
+
+async def test_unavailable_honours_retry_after(
+    wallet: GoogleWalletClient, api: Api, clock: ManualClock
+) -> None:
+    """503 with Retry-After waits that long before the next try."""
+    api.queue.append(_limited(503, **{"retry-after": "7"}))
+    await wallet.get_object("alice")
+    assert clock.sleeps == [7]
+
+
+async def test_retries_are_bounded(wallet: GoogleWalletClient, api: Api) -> None:
+    """After max_attempts tries the 429 is raised as WalletApiError."""
+    api.queue += [_limited() for _ in range(wallet.max_attempts)]
+    with pytest.raises(WalletApiError) as caught:
+        await wallet.get_object("alice")
+    assert caught.value.status == 429
+    assert len(api.requests) == wallet.max_attempts
