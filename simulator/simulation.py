@@ -32,7 +32,7 @@ from devices.events import NotificationDisplayed
 from devices.phone import AndroidPhone, IosPhone, Phone
 from fakeproviders.apns import ApnsOptions, FakeApns
 from fakeproviders.ca import LocalCA
-from fakeproviders.faults import Fault
+from fakeproviders.faults import Fault, FaultInjector
 from fakeproviders.fcm import FakeFcm
 from fakeproviders.gwallet import HOST as GOOGLE_WALLET_HOST
 from fakeproviders.gwallet import FakeGoogleWallet, WalletOptions
@@ -588,21 +588,31 @@ class Simulation:
         except Exception as exc:  # the registry's own errors say what is wrong
             raise SimulationError(f"cannot subscribe {phone.phone_id} to {topic!r}: {exc}") from exc
 
+    @property
+    def fault_injectors(self) -> dict[str, FaultInjector]:
+        """The fakes whose answers faults can decide, by provider name."""
+        return {
+            "apns": self.apns.faults,
+            "fcm": self.fcm.faults,
+            "google_wallet": self.google_wallet.api.faults,
+        }
+
     def fault(self, provider: str, **fields: Any) -> Fault:
-        """Inject a fault into ``"apns"`` or ``"fcm"``: ``status``, ``reason``, ``retry_after``,
-        ``latency``, ``goaway``, ``times``, ``token``, ``topic``, ``starts_at``, ``ends_at``
-        (see :class:`fakeproviders.faults.Fault`). Returns it; ``clear_faults()`` removes all."""
-        faults = {"apns": self.apns.faults, "fcm": self.fcm.faults}
+        """Inject a fault into ``"apns"``, ``"fcm"`` or ``"google_wallet"``: ``status``,
+        ``reason``, ``retry_after``, ``latency``, ``goaway``, ``times``, ``token`` (for the Wallet
+        API: a class or object id), ``topic``, ``starts_at``, ``ends_at`` (see
+        :class:`fakeproviders.faults.Fault`). Returns it; ``clear_faults()`` removes all."""
+        faults = self.fault_injectors
         if provider not in faults:
-            raise SimulationError(f"no provider {provider!r}: use apns or fcm")
+            raise SimulationError(f"no provider {provider!r}: use {', '.join(faults)}")
         try:
             return faults[provider].add(Fault(**fields))
         except (TypeError, ValueError) as exc:
             raise SimulationError(f"bad fault: {exc}") from None
 
     def clear_faults(self) -> None:
-        self.apns.faults.clear()
-        self.fcm.faults.clear()
+        for injector in self.fault_injectors.values():
+            injector.clear()
 
     def simulate_users(self, behaviour: UserBehaviour) -> Callable[[], None]:
         """Let simulated users react to every notification shown from now on: tap, dismiss or

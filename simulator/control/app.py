@@ -100,7 +100,7 @@ class Advance(_Strict):
 
 
 class NewFault(_Strict):
-    provider: Literal["apns", "fcm"]
+    provider: Literal["apns", "fcm", "google_wallet"]
     status: int | None = Field(default=None, ge=100, le=599)
     reason: str | None = None
     retry_after: int | None = Field(default=None, ge=0)
@@ -361,10 +361,16 @@ def create_control_app(
 
     # -- providers and faults -------------------------------------------------------------------
 
-    @app.get("/providers/{provider}/requests", summary="What the fake APNs or FCM was asked")
-    async def requests_log(provider: Literal["apns", "fcm"]) -> list[dict[str, Any]]:
-        if provider == "fcm":
-            return [_record_json(entry) for entry in sim.fcm.request_log]
+    @app.get(
+        "/providers/{provider}/requests",
+        summary="What the fake APNs, FCM or Google Wallet API was asked",
+    )
+    async def requests_log(
+        provider: Literal["apns", "fcm", "google_wallet"],
+    ) -> list[dict[str, Any]]:
+        if provider != "apns":
+            fake = sim.fcm if provider == "fcm" else sim.google_wallet
+            return [_record_json(entry) for entry in fake.request_log]
         # Both APNs environments, in the order they were answered.
         entries = [
             {**_record_json(entry), "environment": fake.environment}
@@ -377,31 +383,29 @@ def create_control_app(
     async def list_faults() -> list[dict[str, Any]]:
         return [
             {"provider": name, **dataclasses.asdict(fault)}
-            for name, fake in (("apns", sim.apns), ("fcm", sim.fcm))
-            for fault in fake.faults.active()
+            for name, injector in sim.fault_injectors.items()
+            for fault in injector.active()
         ]
 
     @app.post("/faults", status_code=201, summary="Inject a fault into a fake provider")
     async def add_fault(body: NewFault) -> dict[str, Any]:
-        fake = sim.apns if body.provider == "apns" else sim.fcm
         fields = body.model_dump(exclude={"provider"})
         try:
-            fault = fake.faults.add(Fault(**fields))
+            fault = sim.fault_injectors[body.provider].add(Fault(**fields))
         except ValueError as exc:
             raise ControlError(422, str(exc)) from None
         return {"provider": body.provider, **dataclasses.asdict(fault)}
 
     @app.delete("/faults", status_code=204, summary="Clear every fault")
     async def clear_faults() -> Response:
-        sim.apns.faults.clear()
-        sim.fcm.faults.clear()
+        sim.clear_faults()
         return Response(status_code=204)
 
     @app.delete("/faults/{fault_id}", status_code=204, summary="Clear one fault")
     async def clear_fault(fault_id: str) -> Response:
-        for fake in (sim.apns, sim.fcm):
+        for injector in sim.fault_injectors.values():
             with contextlib.suppress(KeyError):
-                fake.faults.clear(fault_id)
+                injector.clear(fault_id)
                 return Response(status_code=204)
         raise ControlError(404, f"no fault {fault_id!r}")
 

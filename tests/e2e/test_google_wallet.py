@@ -96,3 +96,13 @@ async def test_endpoints_and_env_name_the_wallet_api(pushsim: Simulation) -> Non
     lines = export_lines({**endpoints, "trust_bundle": endpoints["ca_cert"]})
     assert f"export GOOGLE_WALLET_ISSUER_ID={pushsim.wallet_issuer_id}" in lines
     assert "walletobjects.googleapis.com:443" in endpoints["proxy"]["hosts"]
+
+
+async def test_injected_outage_is_retried_by_the_client(pushsim: Simulation) -> None:
+    """sim.fault("google_wallet", status=503, times=1): the sender's client backs off on the
+    clock and succeeds; the request log shows the refused try."""
+    object_id = await _card(pushsim)
+    pushsim.fault("google_wallet", status=503, token=object_id, times=1)
+    answer = await pushsim.google_wallet_client.get_object(object_id)
+    assert answer["id"] == object_id
+    assert [e.status for e in pushsim.google_wallet.request_log.query(kind="refused")] == [503]
