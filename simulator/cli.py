@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -148,6 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="a small load, to check the benchmark runs"
     )
     bench.add_argument("--count", type=int, default=None, help="override the default load")
+    bench.add_argument(
+        "--postgres",
+        metavar="URL",
+        default=os.environ.get("PUSHSIM_BENCH_POSTGRES"),
+        help="a PostgreSQL server (postgresql://user@host:port/db, allowed to create databases) "
+        "for the campaign rows of pushsim-sender instances sharing a database "
+        "(default: $PUSHSIM_BENCH_POSTGRES; without it those rows are skipped)",
+    )
     _state_dir_option(bench)
     return parser
 
@@ -220,7 +229,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _env(args.state_dir or default_state_dir())
     if args.command == "bench":
         return _bench(
-            args.names, BenchOptions(quick=args.quick, count=args.count, state_dir=args.state_dir)
+            args.names,
+            BenchOptions(
+                quick=args.quick,
+                count=args.count,
+                state_dir=args.state_dir,
+                postgres=args.postgres,
+            ),
         )
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects unknown ones
 

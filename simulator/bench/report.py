@@ -14,6 +14,8 @@ class BenchOptions:
     count: int | None = None
     """Override the benchmark's default load (requests, phones…)."""
     state_dir: Path | None = None
+    postgres: str | None = None
+    """A PostgreSQL server's URL, for the rows of senders sharing a database on it."""
 
 
 @dataclass(kw_only=True)
