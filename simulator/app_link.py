@@ -51,6 +51,8 @@ def sender_route(base_url: str, *, app_key: str) -> Route:
                 "platform": message.platform,
                 "app_id": message.app_id,
                 "user_id": message.user_id,
+                # The app reports its installation, so a rotated token replaces the old one.
+                "installation_id": message.phone_id,
             }
             return WebhookRequest("POST", f"{base_url}/v1/devices", body, headers)
         body = {

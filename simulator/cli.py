@@ -137,6 +137,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _state_dir_option(env)
 
+    audit = commands.add_parser(
+        "audit",
+        help="grade a sender against Apple's and Google's rules: a report card",
+        description=(
+            "Run the audit's checks (each tied to a rule in reference/sender-rules.md and its "
+            "source) against pushsim's sender or, with --config, against your backend through its "
+            "hooks. Prints a table (check, verdict, evidence, rule and source); exits 1 if a check "
+            "fails or cannot be carried out, 2 on bad arguments."
+        ),
+    )
+    _state_dir_option(audit)
+    _config_option(audit, "audit the backend its [backend] and [hooks] wire in")
+    audit.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="run only these checks (repeat, or comma-separated)",
+    )
+    audit.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="leave these checks out (repeat, or comma-separated)",
+    )
+    audit.add_argument("--list", action="store_true", help="list the checks and exit")
+    audit.add_argument("--junit-xml", type=Path, metavar="FILE", help="write a JUnit XML report")
+    audit.add_argument("--json", type=Path, metavar="FILE", help="write a JSON report")
+
     bench = commands.add_parser(
         "bench",
         help="run benchmarks; each measures its baseline in the same run and prints ratios",
@@ -227,6 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _tui(args)
     if args.command == "env":
         return _env(args.state_dir or default_state_dir())
+    if args.command == "audit":
+        return _audit(args)
     if args.command == "bench":
         return _bench(
             args.names,
@@ -338,6 +370,38 @@ def _env(state_dir: Path) -> int:
         return 1
     print("\n".join(export_lines(endpoints)))
     return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from simulator.audit import CATALOGUE, select  # the checks load only when asked for
+
+    def ids(values: list[str]) -> list[str]:
+        return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+    try:
+        checks = select(ids(args.only), ids(args.skip))
+    except ValueError as exc:
+        print(f"pushsim audit: {exc}", file=sys.stderr)
+        return 2
+    if args.list:
+        for check in CATALOGUE:
+            print(f"{check.check_id:<18} {check.title}  [{check.source}]")
+        return 0
+    loaded = _load_options("audit", args.config)
+    if loaded is None:
+        return 2
+    from simulator.audit.cli import audit
+
+    return asyncio.run(
+        audit(
+            checks,
+            options=loaded[1],
+            state_dir=args.state_dir,
+            junit=args.junit_xml,
+            json_path=args.json,
+            subject=str(args.config) if args.config else "pushsim's sender",
+        )
+    )
 
 
 def _bench(names: Sequence[str], options: BenchOptions) -> int:

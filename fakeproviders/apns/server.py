@@ -138,6 +138,8 @@ class FakeApns:
         self._ssl_context = ssl_context
         self._servers: list[asyncio.Server] = []
         self._connections: set[ApnsConnection] = set()
+        self.connections_opened = 0
+        """TLS connections accepted so far (a sender should reuse a few, not open one per push)."""
 
     @classmethod
     def pair(
@@ -400,12 +402,16 @@ class FakeApns:
         certificate = read_certificate(der, self.environment)
         return certificate if isinstance(certificate, ApnsReason) else ConnectionAuth(certificate)
 
+    def _opened(self, connection: ApnsConnection) -> None:
+        self.connections_opened += 1
+        self._connections.add(connection)
+
     def _new_connection(self, handler: Any) -> ApnsConnection:
         return ApnsConnection(
             handler,
             self.options,
             authenticate=self._authenticate,
-            on_open=self._connections.add,
+            on_open=self._opened,
             on_close=self._connections.discard,
         )
 
