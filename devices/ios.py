@@ -3,37 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from devices import events as ev
 from devices.apps import BUILD_ENVIRONMENTS, Answer, AppState, InstalledApp, IosApp
 from devices.base import IOS_TOKEN_RULES, TokenRules, _answer
 from devices.errors import DeviceError
-from devices.ios_special import DEFAULT_VOIP_FAILURE_LIMIT, SpecialPushes, capabilities_of
+from devices.ios_special import SpecialPushes, capabilities_of
 from devices.permissions import Permission, Presentation
 from devices.pushes import IncomingPush, read_apns
 from devices.tray import TrayEntry
 
-#: Background pushes the system lets through per day, device-wide. Apple publishes no number and
-#: says to send "no more than two or three per hour" (devices.md §1.8) [U]: two an hour.
-DEFAULT_BACKGROUND_BUDGET = 48
-#: The throttle's budgets "reset every 24 h" (devices.md §1.8, Apple DTS [S]).
-BUDGET_WINDOW_SECONDS = 24 * 3600.0
-
-DID_RECEIVE = "application:didReceiveRemoteNotification"
 WILL_PRESENT = "userNotificationCenter:willPresent"
-
-
-@dataclass(frozen=True, slots=True)
-class HeldPush:
-    """A background push the throttle holds back; only the newest per app is kept (§1.8)."""
-
-    token: str
-    push_id: str
-    notification_id: str | None
-    data: Mapping[str, Any]
-    held_since: float
 
 
 class IosPhone(SpecialPushes):
@@ -43,31 +24,16 @@ class IosPhone(SpecialPushes):
     apps in the background; past it the newest one per app is held until the app is launched.
     """
 
-    __slots__ = (
-        "_budget_used",
-        "_installing",
-        "_window_start",
-        "background_budget",
-        "voip_failure_limit",
-    )
+    __slots__ = ("_installing",)
     platform: ClassVar[str] = "ios"
     default_token_rules: ClassVar[TokenRules] = IOS_TOKEN_RULES
 
-    def __init__(
-        self,
-        phone_id: str,
-        *,
-        background_budget: int = DEFAULT_BACKGROUND_BUDGET,
-        voip_failure_limit: int = DEFAULT_VOIP_FAILURE_LIMIT,
-        **kwargs: Any,
-    ) -> None:
-        self.background_budget = background_budget
-        self.voip_failure_limit = voip_failure_limit
+    def __init__(self, phone_id: str, **settings: Any) -> None:
+        """``settings``: ``background_budget`` (``ios_background``), ``voip_failure_limit``
+        (``ios_special``), and :class:`devices.base.Phone`'s."""
         # The build and capabilities of the app being installed.
         self._installing: tuple[str, frozenset[str]] = ("development", frozenset())
-        self._budget_used = 0
-        self._window_start: float | None = None
-        super().__init__(phone_id, **kwargs)
+        super().__init__(phone_id, **settings)
 
     # -- what the user and the app do ---------------------------------------------------------
 
@@ -93,34 +59,23 @@ class IosPhone(SpecialPushes):
             raise DeviceError(f"unknown build {build!r}: use development or production")
         self._installing = (build, capabilities_of(capabilities))
         try:
-            return self._install(app_id, user_id, answer, ask, provisional, app_clip)
+            app = super().install(
+                app_id, user_id, answer, ask=ask and not (provisional or app_clip)
+            )
         finally:
             self._installing = ("development", frozenset())
-
-    def _install(
-        self,
-        app_id: str,
-        user_id: str,
-        answer: Answer | str,
-        ask: bool,
-        provisional: bool,
-        app_clip: bool,
-    ) -> InstalledApp:
-        if provisional or app_clip:
-            app = super().install(app_id, user_id, answer, ask=False)
-            if provisional:
-                self._request(self._ios(app), Answer.ALLOW, provisional=True)
-            else:
-                authorization = self._ios(app).authorization
-                authorization.grant_ephemeral(self._clock.now())
-                self._emit(
-                    ev.PermissionPromptSkipped,
-                    app_id=app_id,
-                    reason="App Clip: ephemeral authorization needs no prompt",
-                    permission=authorization.status.value,
-                )
-            return app
-        return super().install(app_id, user_id, answer, ask=ask)
+        if provisional:
+            self._request(self._ios(app), Answer.ALLOW, provisional=True)
+        elif app_clip:
+            authorization = self._ios(app).authorization
+            authorization.grant_ephemeral(self._clock.now())
+            self._emit(
+                ev.PermissionPromptSkipped,
+                app_id=app_id,
+                reason="App Clip: ephemeral authorization needs no prompt",
+                permission=authorization.status.value,
+            )
+        return app
 
     def request_permission(
         self, app_id: str, answer: Answer | str, *, provisional: bool = False
@@ -181,11 +136,6 @@ class IosPhone(SpecialPushes):
         """The number on the app's icon."""
         return self._ios(self.app(app_id)).badge
 
-    def background_budget_left(self) -> int:
-        """Background pushes that may still wake apps in this 24-hour window."""
-        self._roll_window()
-        return max(0, self.background_budget - self._budget_used)
-
     # -- platform hooks -----------------------------------------------------------------------
 
     def _new_app(self, app_id: str, user_id: str, remembered: Any) -> InstalledApp:
@@ -213,19 +163,6 @@ class IosPhone(SpecialPushes):
         if held is not None:
             # "When the user launches the app, the held notification is delivered at once" (§1.8).
             self._hand_data(ios, held.token, held.push_id, held.data, held.held_since)
-
-    def _discard_held(self, app: InstalledApp, why: str) -> None:
-        ios = self._ios(app)
-        held, ios.held = ios.held, None
-        if held is not None:
-            self._emit(
-                ev.PushDropped,
-                token=held.token,
-                push_id=held.push_id,
-                reason=f"held background push discarded: {why}",
-                app_id=app.app_id,
-                notification_id=held.notification_id,
-            )
 
     def _dismiss_reported(self, app: InstalledApp, entry: TrayEntry) -> bool:
         # Only categories registered with customDismissAction hear of dismissals (§1.9).
@@ -319,80 +256,6 @@ class IosPhone(SpecialPushes):
         app.badge = max(0, badge)
         self._emit(ev.BadgeChanged, app_id=app.app_id, badge=app.badge, push_id=push_id)
         return True
-
-    # -- background pushes --------------------------------------------------------------------
-
-    def _background_push(self, app: IosApp, push: IncomingPush, token: str, push_id: str) -> None:
-        """``content-available``: wake the app, under the throttle (devices.md §1.8)."""
-        now = self._clock.now()
-        if app.state is AppState.FORCE_QUIT:
-            self._emit(
-                ev.PushDropped,
-                token=token,
-                push_id=push_id,
-                reason="app was force-quit: no background pushes until the user launches it",
-                app_id=app.app_id,
-                notification_id=push.notification_id,
-            )
-            return
-        if app.state is AppState.FOREGROUND or app.debugger_attached or self._take_budget():
-            self._hand_data(app, token, push_id, push.data, None)
-            return
-        older, app.held = app.held, HeldPush(token, push_id, push.notification_id, push.data, now)
-        if older is not None:
-            self._emit(
-                ev.PushDropped,
-                token=older.token,
-                push_id=older.push_id,
-                reason="replaced by a newer held background push",
-                app_id=app.app_id,
-                notification_id=older.notification_id,
-            )
-        self._emit(
-            ev.BackgroundPushHeld,
-            app_id=app.app_id,
-            token=token,
-            push_id=push_id,
-            notification_id=push.notification_id,
-            reason="throttled: the daily background budget is spent",
-        )
-
-    def _hand_data(
-        self,
-        app: InstalledApp,
-        token: str,
-        push_id: str,
-        data: Mapping[str, Any],
-        held_since: float | None,
-    ) -> None:
-        app.data_pushes.append(dict(data))
-        notification_id = data.get("notification_id")
-        notification_id = None if notification_id is None else str(notification_id)
-        self._emit(
-            ev.DataPushReceived,
-            app_id=app.app_id,
-            token=token,
-            push_id=push_id,
-            notification_id=notification_id,
-            data=dict(data),
-            callback=DID_RECEIVE,
-            held_since=held_since,
-        )
-        self._report_received(app, token, notification_id)
-
-    def _take_budget(self) -> bool:
-        self._roll_window()
-        if self._budget_used >= self.background_budget:
-            return False
-        if self._window_start is None:
-            self._window_start = self._clock.now()
-        self._budget_used += 1
-        return True
-
-    def _roll_window(self) -> None:
-        start = self._window_start
-        if start is not None and self._clock.now() - start >= BUDGET_WINDOW_SECONDS:
-            self._window_start, self._budget_used = None, 0
 
     # -- helpers ------------------------------------------------------------------------------
 

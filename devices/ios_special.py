@@ -21,9 +21,9 @@ from typing import Any, cast
 
 from devices import events as ev
 from devices.apps import CAPABILITY_TOKENS, AppState, InstalledApp, IosApp
-from devices.base import Phone
 from devices.errors import DeviceError, NotFound
 from devices.ios_activity import LiveActivity, start_from_push
+from devices.ios_background import BackgroundPushes
 from devices.push_service import ApnsPushService
 
 #: VoIP pushes in a row an app may fail to report as calls before iOS stops delivering them [U].
@@ -47,11 +47,16 @@ def capabilities_of(names: Iterable[str]) -> frozenset[str]:
     return capabilities
 
 
-class SpecialPushes(Phone):
+class SpecialPushes(BackgroundPushes):
     """The special-token part of :class:`devices.ios.IosPhone` (module doc)."""
 
-    __slots__ = ()
-    voip_failure_limit: int
+    __slots__ = ("voip_failure_limit",)
+
+    def __init__(
+        self, phone_id: str, *, voip_failure_limit: int = DEFAULT_VOIP_FAILURE_LIMIT, **kwargs: Any
+    ) -> None:
+        self.voip_failure_limit = voip_failure_limit
+        super().__init__(phone_id, **kwargs)
 
     # -- what the app and the user do ---------------------------------------------------------
 
@@ -281,12 +286,6 @@ class SpecialPushes(Phone):
     @property
     def _apns(self) -> ApnsPushService:
         return cast(ApnsPushService, self._push_service)
-
-    @staticmethod
-    def _ios(app: InstalledApp) -> IosApp:
-        if not isinstance(app, IosApp):  # pragma: no cover - an IosPhone only makes IosApps
-            raise DeviceError(f"{app.app_id} is not an iOS app")
-        return app
 
 
 def _text(value: Any) -> str | None:

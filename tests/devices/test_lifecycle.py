@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from devices import events as ev
 from devices.apps import AppState
-from devices.ios import DID_RECEIVE, WILL_PRESENT
+from devices.ios import WILL_PRESENT
+from devices.ios_background import DID_RECEIVE
 from devices.phone import AndroidPhone, IosPhone
 from tests.devices.fakes import Rig
 

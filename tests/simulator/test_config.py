@@ -107,3 +107,27 @@ def test_a_float_key_accepts_integers():
 def test_parse_config_takes_already_parsed_tables():
     """The control API and tests can pass a dict instead of a file."""
     assert parse_config({"fcm": {"project_id": "p"}}).fcm.project_id == "p"
+
+
+def test_apns_invalidation_delay_and_production_port(tmp_path):
+    """[apns] invalidation_delay becomes ApnsOptions for both environments; [ports]
+    apns_production is read; a negative delay names the key."""
+    config = load_config(
+        write(tmp_path, "[apns]\ninvalidation_delay = 0\n[ports]\napns_production = 8444\n")
+    )
+    assert config.simulation_options()["apns_options"].invalidation_delay == 0
+    assert config.ports.apns_production == 8444
+    assert "apns_options" not in UpConfig().simulation_options()
+    with pytest.raises(ConfigError, match="invalidation_delay"):
+        load_config(write(tmp_path, "[apns]\ninvalidation_delay = -1\n"))
+
+
+def test_up_takes_the_invalidation_delay_flag():
+    """pushsim up --apns-invalidation-delay takes seconds, refusing a negative or non-number."""
+    from simulator.cli import build_parser
+
+    args = build_parser().parse_args(["up", "--apns-invalidation-delay", "3600"])
+    assert args.apns_invalidation_delay == 3600.0
+    for bad in ("-1", "soon", "inf"):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["up", "--apns-invalidation-delay", bad])
