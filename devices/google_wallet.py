@@ -280,12 +280,19 @@ def _texts(gpass: GooglePass, notice: PassNotice) -> tuple[str, str]:
     title = gpass.program_name or str(gpass.loyalty_class.get("issuerName", "Google Wallet"))
     if notice.kind == "message":
         return notice.header or title, notice.body or ""
-    parts = []
-    for path in notice.fields:
-        block = gpass.loyalty_object.get(path.split(".", 1)[0])
-        label = block.get("label") if isinstance(block, Mapping) else None
-        parts.append(f"{label or path.split('.', 1)[0]}: {_balance(block)}")
+    parts = [_describe(gpass, path) for path in notice.fields]
     return title, ", ".join(parts) or "Your pass was updated"
+
+
+def _describe(gpass: GooglePass, path: str) -> str:
+    """``"<label>: <value>"`` for a changed field of the object (else of the class): points
+    blocks carry a ``label``, other fields a sibling ``<name>Label`` (``rewardsTierLabel``)."""
+    name = path.split(".", 1)[0]
+    resource = gpass.loyalty_object if name in gpass.loyalty_object else gpass.loyalty_class
+    block = resource.get(name)
+    if isinstance(block, Mapping):
+        return f"{block.get('label') or name}: {_balance(block)}"
+    return f"{resource.get(name + 'Label') or name}: {block}"
 
 
 def _changed_paths(

@@ -177,13 +177,17 @@ class WalletApi:
             self.store.put(kind, new)
         except Refused as refused:
             return Reply.error(refused.error)
-        change = "patch" if patch else "update"
         if kind == "loyaltyObject":
-            self._changed(resource_id, change, notice)
-        else:
-            for object_id in self.store.objects_of_class(resource_id):
-                self._changed(object_id, "class", None)
-        return Reply.ok(_shown(kind, new), push_id=None if notice is None else notice.notice_id)
+            self._changed(resource_id, "patch" if patch else "update", notice)
+            return Reply.ok(_shown(kind, new), push_id=None if notice is None else notice.notice_id)
+        fields = changed_fields(current, new, self.options.class_notify_fields)
+        notify = bool(fields) and wants_notification(body)
+        for object_id in self.store.objects_of_class(resource_id):
+            notice = None
+            if notify and self._within_quota(object_id, "class"):
+                notice = self._notice("update", fields=tuple(fields))
+            self._changed(object_id, "class", notice)
+        return Reply.ok(_shown(kind, new))
 
     def list_resources(
         self, kind: Kind, authorization: str | None, query: Mapping[str, str]
@@ -345,9 +349,8 @@ class WalletApi:
         fields = changed_fields(before, after, self.options.notify_fields) if notify else []
         if not fields:
             return None
-        object_id, now = after["id"], self._clock.now()
-        if not self.quota.allows(object_id, now):
-            self._over_quota(object_id, "update")
+        object_id = after["id"]
+        if not self._within_quota(object_id, "update"):
             if not self.options.refuse_update_over_quota:
                 return None
             # [U] Google's text for an update over the quota; the message's shape is §7's.
@@ -357,8 +360,16 @@ class WalletApi:
                     f"updating object {object_id} with notifyPreference NOTIFY_ON_UPDATE",
                 )
             )
-        self.quota.take(object_id, now)
         return self._notice("update", fields=tuple(fields))
+
+    def _within_quota(self, object_id: str, change: str) -> bool:
+        """Count one notification for the pass if its quota allows; else record the refusal."""
+        now = self._clock.now()
+        if self.quota.allows(object_id, now):
+            self.quota.take(object_id, now)
+            return True
+        self._over_quota(object_id, change)
+        return False
 
     def _over_quota(self, object_id: str, change: str) -> None:
         used = self.quota.used(object_id, self._clock.now())

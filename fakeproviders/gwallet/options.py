@@ -21,6 +21,10 @@ class WalletOptions:
     notify_fields: tuple[str, ...] = ("loyaltyPoints.balance", "secondaryLoyaltyPoints.balance")
     """Object fields whose change notifies under ``NOTIFY_ON_UPDATE``: Google allowlists fields
     and names ``loyaltyPoints.balance`` "and others"; the full list is [U] (§7)."""
+    class_notify_fields: tuple[str, ...] = ("rewardsTier",)
+    """Class fields whose change notifies every pass of the class under ``NOTIFY_ON_UPDATE``
+    (Google names ``rewardsTier`` for loyalty, §7; the rest is [U]). Each pass's quota counts;
+    a pass over it gets the update without a notification [U]."""
     require_state: bool = True
     """An object without ``state`` is refused: documented as required, enforcement [U] (§6)."""
     requests_per_second: float | None = 20.0

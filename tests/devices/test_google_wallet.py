@@ -193,3 +193,14 @@ def test_phone_without_google_wallet() -> None:
     phone = AndroidPhone("p", push_service=RecordingPushService(), clock=SettableClock())
     with pytest.raises(DeviceError, match="no Google Wallet"):
         phone.save_pass(LINK)
+
+
+def test_class_field_update_names_its_label(phone: AndroidPhone, google: WalletDouble) -> None:
+    """An updated class field is shown with its sibling label (rewardsTierLabel)."""
+    phone.save_pass(LINK)
+    data = view()
+    data["class"].update(rewardsTier="Gold", rewardsTierLabel="Tier")
+    google.inboxes["pixel"].pass_synced(
+        PASS_ID, data, Notice("gw-6", "update", fields=("rewardsTier",))
+    )
+    assert [n.body for n in phone.notifications()] == ["Tier: Gold"]

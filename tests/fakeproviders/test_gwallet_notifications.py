@@ -163,3 +163,19 @@ def test_removed_pass_is_no_longer_synced(wallet: Harness) -> None:
     wallet.api.remove("pixel-1", OBJECT_ID)
     wallet.message(messageType="TEXT_AND_NOTIFY")
     assert phone.synced == []
+
+
+def test_class_tier_update_notifies_every_pass(wallet: Harness) -> None:
+    """A class PATCH changing rewardsTier with NOTIFY_ON_UPDATE notifies each pass of the class,
+    each counted against its own quota; a pass over it gets the update without a notice."""
+    from .gwallet_support import CLASS_ID, loyalty_object
+
+    wallet.insert("loyaltyObject", loyalty_object(f"{ISSUER}.bob"))
+    alice, bob = wallet.holder("p1"), wallet.holder("p2", f"{ISSUER}.bob")
+    for _ in range(3):
+        wallet.message(f"{ISSUER}.bob", messageType="TEXT_AND_NOTIFY")
+    raw = b'{"rewardsTier": "Gold", "notifyPreference": "NOTIFY_ON_UPDATE"}'
+    reply = wallet.api.update("loyaltyClass", CLASS_ID, "Bearer ya29.wallet", raw, patch=True)
+    assert reply.status == 200
+    assert [n.fields for n in alice.notices] == [("rewardsTier",)]
+    assert len(bob.notices) == 3 and bob.synced[-1][1]["class"]["rewardsTier"] == "Gold"
