@@ -21,6 +21,7 @@ from simulator.scenarios import (
     format_result,
     load_scenario,
     run_scenario,
+    scenario_library,
 )
 from simulator.simulation import Ports, default_state_dir
 from simulator.up import UpError, describe, export_lines, read_endpoints, serve
@@ -42,10 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Run scenario scripts (files, or folders searched for *.py). Each runs in its own "
             "simulation; its timeline and verdict are printed. Exits 1 if any scenario fails, "
-            "2 if a path is not a scenario."
+            "2 if a path is not a scenario. Without a PATH, list the scenario library installed "
+            "with pushsim; a library scenario may be named without its path (opt_out)."
         ),
     )
-    run.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="scenario file or folder")
+    run.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="scenario file, folder or library name"
+    )
     _state_dir_option(run)
     _config_option(run, "run the scenarios against the backend its [backend] and [hooks] wire in")
     run.add_argument(
@@ -281,6 +285,14 @@ def _run(
     junit: Path | None = None,
     timeline: Path | None = None,
 ) -> int:
+    library = scenario_library()
+    if not paths:
+        return _list_library(library)
+    # A bare name that is no file is a library scenario: `pushsim run opt_out`.
+    paths = [
+        library / f"{p}.py" if not p.exists() and p.parent == Path() and library else p
+        for p in paths
+    ]
     try:
         scripts = [load_scenario(path) for path in find_scenario_files(paths)]
     except ScenarioError as exc:
@@ -304,6 +316,19 @@ def _run(
     skipped = sum(r.skipped is not None for r in results)
     print(f"{len(scripts) - failed - skipped} passed, {failed} failed, {skipped} skipped")
     return 1 if failed else 0
+
+
+def _list_library(library: Path | None) -> int:
+    if library is None:
+        print("pushsim run: the scenario library is not installed", file=sys.stderr)
+        return 2
+    scripts = [load_scenario(path) for path in find_scenario_files([library])]
+    print(f"The scenario library ({library}):")
+    width = max((len(s.name) for s in scripts), default=0)
+    for script in scripts:
+        print(f"  {script.name:<{width}}  {script.title}")
+    print("\nRun one with `pushsim run NAME`, all with `pushsim run " + str(library) + "`.")
+    return 0
 
 
 def _tui(args: argparse.Namespace) -> int:

@@ -61,6 +61,14 @@ class ScenarioResult:
     """Why it did not run against this backend (then ``passed`` is true: nothing failed)."""
 
 
+def scenario_library() -> Path | None:
+    """The scenario library installed with pushsim (the ``scenarios`` package's folder)."""
+    spec = importlib.util.find_spec("scenarios")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 def find_scenario_files(paths: Iterable[Path | str]) -> list[Path]:
     """Scenario files named by ``paths``: files as given, folders searched for ``*.py``."""
     found: list[Path] = []

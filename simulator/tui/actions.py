@@ -16,6 +16,12 @@ from devices.errors import DeviceError
 from devices.tray import TrayEntry
 from simulator.simulation import Simulation, SimulationError
 from simulator.tui.model import Dashboard
+from simulator.tui.screens.fleet_forms import (
+    AddPhonesRequest,
+    AddPhonesScreen,
+    FindScreen,
+    new_user_names,
+)
 from simulator.tui.screens.forms import ComposeScreen, InstallRequest, InstallScreen
 from simulator.tui.widgets.faults_pane import FaultsPane
 from simulator.tui.widgets.phone_card import PhoneCard
@@ -39,18 +45,85 @@ class PhoneActions(App[int]):
     def selected_card(self) -> PhoneCard | None:
         raise NotImplementedError
 
+    def select_phone(self, phone_id: str) -> bool:
+        raise NotImplementedError
+
+    def action_show_pane(self, name: str) -> None:
+        raise NotImplementedError
+
     async def flush(self) -> None:
         raise NotImplementedError
 
     # -- phones ---------------------------------------------------------------------------------
 
     def action_add_iphone(self) -> None:
-        """Add an iPhone and select it."""
-        self._attempt(lambda: self._added(self.sim.add_iphone().phone_id))
+        """Add an iPhone for a new user, the app installed and allowed, and select it."""
+        self._attempt(lambda: self._added(self._add_for_new_users(1, "ios")[-1]))
 
     def action_add_android(self, api_level: int = 34) -> None:
-        """Add an Android phone and select it."""
-        self._attempt(lambda: self._added(self.sim.add_android(api_level=api_level).phone_id))
+        """Add an Android phone for a new user, the app installed and allowed, and select it."""
+        self._attempt(
+            lambda: self._added(self._add_for_new_users(1, "android", api_level=api_level)[-1])
+        )
+
+    def action_add_bare_iphone(self) -> None:
+        """Add an iPhone with nothing installed."""
+        self._attempt(lambda: self._added(self.sim.add_iphone().phone_id))
+
+    def action_add_phones(self) -> None:
+        self.push_screen(AddPhonesScreen(self.sim.app_ids), self._add_phones)
+
+    def _add_phones(self, request: AddPhonesRequest | None) -> None:
+        if request is not None:
+            self._attempt(lambda: self._added_many(request))
+
+    def _added_many(self, request: AddPhonesRequest) -> None:
+        added = self._add_for_new_users(
+            request.count, request.platform, app_id=request.app_id, answer=request.answer
+        )
+        self.notify(f"added {len(added)} phones: {added[0]} … {added[-1]}")
+        self._added(added[0])
+
+    def _add_for_new_users(
+        self,
+        count: int,
+        platform: str,
+        *,
+        app_id: str | None = None,
+        answer: str | None = "allow",
+        api_level: int = 34,
+    ) -> list[str]:
+        """``count`` phones, each for a user not in the fleet yet, with the app installed;
+        ``platform`` is ``ios``, ``android`` or ``both`` (alternating). Returns their ids."""
+        sim = self.sim
+        taken = {a.user_id for p in sim.phones for a in p.apps} | {p.phone_id for p in sim.phones}
+        users = new_user_names(taken, count)
+        added = []
+        for n, user in enumerate(users):
+            ios = platform == "ios" or (platform == "both" and n % 2 == 0)
+            phone = (
+                sim.add_iphone(f"{user}-iphone")
+                if ios
+                else sim.add_android(f"{user}-pixel", api_level=api_level)
+            )
+            phone.install(
+                app_id or sim.app_ids[0],
+                user_id=user,
+                answer=answer or "allow",
+                ask=answer is not None,
+            )
+            added.append(phone.phone_id)
+        return added
+
+    def action_find_phone(self) -> None:
+        phones = [
+            (p.phone_id, sorted({a.user_id for a in p.apps if a.user_id})) for p in self.sim.phones
+        ]
+        self.push_screen(FindScreen(phones), self._found)
+
+    def _found(self, phone_id: str | None) -> None:
+        if phone_id is not None and not self.select_phone(phone_id):
+            self.notify(f"{phone_id} is gone", severity="warning")
 
     def action_remove_phone(self) -> None:
         card = self._card()
@@ -70,7 +143,13 @@ class PhoneActions(App[int]):
         if card is None:
             return
         phone_id = card.phone.phone_id
-        user = phone_id.split("-")[0] if "-" in phone_id else phone_id
+        # The phone's user, else its owner's name (kim-iphone), else a new name (not "iphone").
+        users = [a.user_id for a in card.phone.apps if a.user_id]
+        owner = phone_id.split("-")[0]
+        if not users and owner not in ("iphone", "android", phone_id):
+            users = [owner]
+        taken = {a.user_id for p in self.sim.phones for a in p.apps}
+        user = users[0] if users else new_user_names(taken | {phone_id}, 1)[0]
         self.push_screen(
             InstallScreen(phone_id, self.sim.app_ids, user),
             lambda request: self._install(card, request),
@@ -176,7 +255,7 @@ class PhoneActions(App[int]):
         self.notify(f"clock +{_duration(seconds)}")
 
     def action_faults(self) -> None:
-        self.faults_pane.query_one("SelectionList").focus()
+        self.action_show_pane("faults")
 
     def action_clear_faults(self) -> None:
         self.faults_pane.clear_all()

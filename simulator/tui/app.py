@@ -1,8 +1,13 @@
 """``PushsimApp``: the simulation as a person would like to see it.
 
-A grid of phones, the sender's counters, the providers' latest requests, a faults switchboard and
-the timeline. The app either owns its simulation (started in its own event loop when it mounts,
-stopped when it unmounts) or shows one that is already running (``pushsim up``).
+Five panes: the phones, the sender's counters, the providers' latest requests, a faults
+switchboard and the timeline. On a big terminal all show at once; on a small one (80x24) one pane
+fills the screen and a tab line switches between them (1-5), like htop's and k9s's views: a
+hidden pane is never focusable, and the active pane is always the one drawn highlighted.
+
+The app either owns its simulation (started in its own event loop when it mounts, stopped when it
+unmounts) or shows one that is already running (``pushsim up``). A scenario plays in a fresh
+simulation of its own; ``b`` (or the next scenario) goes back to the live one.
 
 Events reach the screen in batches: the timeline's listener only records them in a
 :class:`~simulator.tui.model.Dashboard`, and a timer redraws what changed a few times a second.
@@ -10,37 +15,48 @@ Events reach the screen in batches: the timeline's listener only records them in
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult, SystemCommand
-from textual.containers import Horizontal, ItemGrid, Vertical, VerticalScroll
+from textual.containers import Horizontal, ItemGrid, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
-from textual.worker import Worker
+from textual.widget import Widget
+from textual.widgets import Footer, Input, RichLog, SelectionList, Static
 
 from simulator.clock import VirtualClock
-from simulator.simulation import Simulation
+from simulator.simulation import Simulation, SimulationError
 from simulator.tui.actions import PhoneActions
-from simulator.tui.commands import ACTIONS, bindings
+from simulator.tui.commands import bindings
 from simulator.tui.labels import Labels
-from simulator.tui.model import Dashboard
-from simulator.tui.playback import PlaybackResult, default_scenarios_dir, play, scenario_choices
-from simulator.tui.screens.forms import ScenarioScreen
+from simulator.tui.model import Dashboard, follow
+from simulator.tui.playback import PlaybackMixin, default_scenarios_dir
 from simulator.tui.screens.help import HelpScreen
 from simulator.tui.widgets.faults_pane import FaultsPane
+from simulator.tui.widgets.fleet import Fleet
 from simulator.tui.widgets.phone_card import PhoneCard
 from simulator.tui.widgets.providers_pane import ProvidersPane, latest_requests
 from simulator.tui.widgets.sender_pane import SenderPane
 from simulator.tui.widgets.timeline_pane import TimelinePane
 
+#: The panes, in tab order: name → the widget's id.
+PANES = {
+    "phones": "fleet",
+    "sender": "sender",
+    "providers": "providers",
+    "faults": "faults",
+    "timeline": "timeline",
+}
+#: Below this size one pane is shown at a time (columns, rows).
+WIDE = (120, 36)
 
-class PushsimApp(PhoneActions):
+
+class PushsimApp(PlaybackMixin, PhoneActions):
     """The pushsim terminal UI.
 
     Args:
@@ -85,26 +101,24 @@ class PushsimApp(PhoneActions):
         self.refresh_interval = refresh
         self.endpoints = endpoints
         self.scenarios_dir = scenarios_dir or default_scenarios_dir()
-        self.dashboard = Dashboard(labels or Labels())
-        self.ready = asyncio.Event()
-        """Set once the simulation runs and the screen shows it."""
-        self.scenario_status = ""
-        self.last_playback: PlaybackResult | None = None
-        self.playback_finished = asyncio.Event()
-        """Set when a scenario finished playing (cleared when the next one starts)."""
+        self._labels = labels or Labels()
+        self.dashboard = Dashboard(self._labels)
+        self.init_playback()
         self._sim: Simulation | None = None
         self._owned = False
         self._unsubscribe: Any = None
         self._select_on_mount: str | None = None
         self._requests_seen: tuple[Any, ...] = ()
         self._status_shown = ""
+        self._minute_shown: tuple[str, str] | None = None
+        self.compact = False
+        """One pane at a time (a small terminal)."""
+        self.active_pane = "phones"
 
     @property
     def sim(self) -> Simulation:
         """The simulation shown (``SimulationError`` before it runs)."""
         if self._sim is None:
-            from simulator.simulation import SimulationError
-
             raise SimulationError("the simulation is still starting")
         return self._sim
 
@@ -112,32 +126,85 @@ class PushsimApp(PhoneActions):
 
     def compose(self) -> ComposeResult:
         yield Static("pushsim · starting the simulation…", id="status")
+        yield Static(id="tabs")
         with Horizontal(id="main"):
-            with VerticalScroll(id="fleet"):
-                yield ItemGrid(id="phones", min_column_width=34)
+            yield Fleet(id="fleet")
             with Vertical(id="side"):
                 yield SenderPane(self.dashboard.sender, id="sender")
                 yield ProvidersPane(self.dashboard.labels, id="providers")
                 yield FaultsPane({}, id="faults")
         yield TimelinePane(self.dashboard, id="timeline")
-        yield Footer()
+        yield Footer(compact=True)
+
+    @property
+    def main_screen(self) -> Screen[Any]:
+        return self.screen_stack[0]
 
     @property
     def faults_pane(self) -> FaultsPane:
-        return self.screen_stack[0].query_one(FaultsPane)
+        return self.main_screen.query_one(FaultsPane)
 
     @property
     def timeline_pane(self) -> TimelinePane:
-        return self.screen_stack[0].query_one(TimelinePane)
+        return self.main_screen.query_one(TimelinePane)
+
+    def pane(self, name: str) -> Widget:
+        return self.main_screen.query_one(f"#{PANES[name]}")
+
+    def on_resize(self, event: events.Resize) -> None:
+        compact = event.size.width < WIDE[0] or event.size.height < WIDE[1]
+        if compact != self.compact:
+            self.compact = compact
+            self.apply_layout()
+
+    def apply_layout(self) -> None:
+        """Show every pane (wide) or only the active one (compact), and mark the active one."""
+        main = self.main_screen
+        main.set_class(self.compact, "-compact")
+        for name in PANES:
+            widget = self.pane(name)
+            widget.display = not self.compact or name == self.active_pane
+            widget.set_class(name == self.active_pane, "-active")
+        side = ("sender", "providers", "faults")
+        main.query_one("#side").display = not self.compact or self.active_pane in side
+        main.query_one("#main").display = not self.compact or self.active_pane != "timeline"
+        tabs = "  ".join(
+            f"[reverse b] {n} {name} [/]" if name == self.active_pane else f"[dim]{n}[/] {name}"
+            for n, name in enumerate(PANES, start=1)
+        )
+        main.query_one("#tabs", Static).update(tabs)
+
+    def action_show_pane(self, name: str) -> None:
+        """Make ``name`` the active pane (the only one shown when compact) and focus it."""
+        self.active_pane = name
+        self.apply_layout()
+        target: Widget | None = {
+            "phones": self.selected_card(),
+            "faults": self.faults_pane.query_one(SelectionList),
+            "timeline": self.timeline_pane.query_one(RichLog),
+        }.get(name, self.pane(name))
+        if target is not None and self.screen is self.main_screen:
+            self.call_after_refresh(target.focus)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The pane holding the focus is the active one."""
+        for name in PANES:
+            pane = self.pane(name)
+            if event.widget is pane or pane in event.widget.ancestors:
+                if name != self.active_pane:
+                    self.active_pane = name
+                    self.apply_layout()
+                return
 
     # -- lifecycle ------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         if self.animation_level == "none":
             self.dashboard.slide_ticks = 0  # snapshots and tests see notifications in place
+        self.apply_layout()
         self.set_interval(self.refresh_interval, self.flush)
         if self._given is not None:
-            self.call_later(self._show_simulation, self._given)
+            self.call_later(self._show_live, self._given)
         else:
             self.run_worker(self._start_owned(), group="simulation", exit_on_error=True)
 
@@ -149,25 +216,41 @@ class PushsimApp(PhoneActions):
             from simulator.up import add_demo_fleet
 
             await add_demo_fleet(sim)
-        await self._show_simulation(sim)
+        await self._show_live(sim)
 
-    async def _show_simulation(self, sim: Simulation) -> None:
-        self._sim = sim
-        self.dashboard.labels.origin = sim.clock.now()
-        for event in sim.timeline:  # what happened before the TUI opened
-            self.dashboard.observe(event)
-        self._unsubscribe = sim.timeline.subscribe(self.dashboard.observe)
-        self.faults_pane.injectors = {"apns": sim.apns.faults, "fcm": sim.fcm.faults}
-        await self.flush()
+    async def _show_live(self, sim: Simulation) -> None:
+        self.live = sim
+        self._unsubscribe = follow(sim, self.dashboard)
+        await self.show_simulation(sim, self.dashboard)
         self.ready.set()
         if self._startup_scenario is not None:
             self.play_scenario(self._startup_scenario)
 
+    async def show_simulation(self, sim: Simulation, dashboard: Dashboard) -> None:
+        """Show ``sim`` instead of what was shown; ``dashboard`` must be fed by it already
+        (:func:`follow`)."""
+        main = self.main_screen
+        await main.query_one("#phones", ItemGrid).remove_children()
+        self._sim, self.dashboard = sim, dashboard
+        main.query_one(SenderPane).tally = dashboard.sender
+        main.query_one(SenderPane).show()
+        main.query_one(ProvidersPane).labels = dashboard.labels
+        self._requests_seen = ()
+        self.faults_pane.injectors = {"apns": sim.apns.faults, "fcm": sim.fcm.faults}
+        timeline = self.timeline_pane
+        timeline.dashboard = dashboard
+        dashboard.take_rows()
+        timeline.redraw(list(sim.timeline))
+        for phone in sim.phones:
+            dashboard.touch(phone.phone_id)
+        await self.flush()
+
     async def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
-        if self._owned and self._sim is not None:
-            await self._sim.stop()
+        await self.stop_playback_simulation()
+        if self._owned and self.live is not None:
+            await self.live.stop()
 
     # -- the refresh timer ----------------------------------------------------------------------
 
@@ -176,17 +259,20 @@ class PushsimApp(PhoneActions):
         counters, the providers' requests, the faults in force."""
         if self._sim is None or not self.screen_stack or self._exit:
             return
-        # The main screen, also while a form or the help screen is on top of it.
-        main = self.screen_stack[0]
         with contextlib.suppress(NoMatches):  # raised while the app exits and the screen goes
-            await self._redraw(self._sim, main)
+            await self._redraw(self._sim, self.main_screen)
 
     async def _redraw(self, sim: Simulation, main: Screen[Any]) -> None:
         await self._sync_cards(sim, main)
         dirty = self.dashboard.tick()
-        for card in main.query(PhoneCard):
-            if card.phone.phone_id in dirty:
-                card.refresh()
+        minute = self.dashboard.labels.wall(sim.clock.now())
+        if minute != self._minute_shown:  # every lock screen's clock moves on
+            self._minute_shown = minute
+            dirty = {phone.phone_id for phone in sim.phones}
+        if dirty:
+            for card in main.query(PhoneCard):
+                if card.phone.phone_id in dirty:
+                    card.refresh()
         main.query_one(TimelinePane).write(self.dashboard.take_rows())
         sender = main.query_one(SenderPane)
         if self.dashboard.take_sender_changed():
@@ -214,34 +300,43 @@ class PushsimApp(PhoneActions):
 
     async def _sync_cards(self, sim: Simulation, main: Screen[Any]) -> None:
         grid = main.query_one("#phones", ItemGrid)
-        cards = {card.phone.phone_id: card for card in main.query(PhoneCard)}
-        phones = {phone.phone_id: phone for phone in sim.phones}
-        for phone_id, card in cards.items():
-            if phones.get(phone_id) is not card.phone:
-                await card.remove()
+        cards = {card.phone.phone_id: card for card in grid.children if isinstance(card, PhoneCard)}
+        phones = sim.phones
+        unchanged = len(cards) == len(phones) and all(
+            (card := cards.get(p.phone_id)) is not None and card.phone is p for p in phones
+        )
+        if (
+            unchanged
+            and self._select_on_mount is None
+            and any(c.is_selected for c in cards.values())
+        ):
+            return  # nothing added or removed: the common case, kept cheap for big fleets
+        by_id = {phone.phone_id: phone for phone in phones}
+        gone = [card for phone_id, card in cards.items() if by_id.get(phone_id) is not card.phone]
+        if gone:
+            await grid.remove_children(gone)
         new = [
             PhoneCard(phone, self.dashboard)
-            for phone_id, phone in phones.items()
+            for phone_id, phone in by_id.items()
             if phone_id not in cards or cards[phone_id].phone is not phone
         ]
         if new:
             await grid.mount_all(new)
         if self._select_on_mount is not None:
             chosen, self._select_on_mount = self._select_on_mount, None
-            for card in main.query(PhoneCard):
-                if card.phone.phone_id == chosen:
-                    card.focus()
+            self.select_phone(chosen)
         if self.selected_card() is None:
             first = next(iter(main.query(PhoneCard)), None)
             if first is not None:
                 self._select(first)
-                if self.screen is main and self.focused is None:
+                if self.screen is main and self.focused is None and self.active_pane == "phones":
                     first.focus()
 
     def _status(self, sim: Simulation) -> str:
         labels = self.dashboard.labels
         parts = [
             "[b]pushsim[/b]",
+            "[b reverse] scenario [/]" if self.playing_in_own_simulation else "live",
             f"clock {labels.time(sim.clock.now())}",
             f"{len(sim.phones)} phones",
             f"{self.dashboard.events_seen} events",
@@ -256,8 +351,19 @@ class PushsimApp(PhoneActions):
         """The phone the actions apply to."""
         if not self.screen_stack:
             return None
-        selected = self.screen_stack[0].query("PhoneCard.-selected").results(PhoneCard)
+        selected = self.main_screen.query("PhoneCard.-selected").results(PhoneCard)
         return next(iter(selected), None)
+
+    def select_phone(self, phone_id: str) -> bool:
+        """Select and show the phone ``phone_id``; False if it has no card."""
+        for card in self.main_screen.query(PhoneCard):
+            if card.phone.phone_id == phone_id:
+                if self.compact and self.active_pane != "phones":
+                    self.action_show_pane("phones")
+                self.main_screen.query_one(Fleet).select(card)
+                self._select(card)
+                return True
+        return False
 
     def on_phone_card_selected(self, message: PhoneCard.Selected) -> None:
         self._select(message.card)
@@ -272,7 +378,7 @@ class PushsimApp(PhoneActions):
         card.add_class("-selected")
         card.refresh()
 
-    # -- screens, filters, scenarios ------------------------------------------------------------
+    # -- screens and filters --------------------------------------------------------------------
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.endpoints))
@@ -284,51 +390,31 @@ class PushsimApp(PhoneActions):
         pane.set_phone_filter(wanted)
 
     def action_filter_kind(self) -> None:
-        self.query_one("#kind-filter", Input).focus()
+        self.action_show_pane("timeline")
+        self.call_after_refresh(self.query_one("#kind-filter", Input).focus)
 
     def on_timeline_pane_filter_changed(self, message: TimelinePane.FilterChanged) -> None:
         if self._sim is not None:
             self.dashboard.take_rows()  # the redraw below includes them
             self.timeline_pane.redraw(list(self._sim.timeline))
 
-    def action_scenario(self) -> None:
-        self.push_screen(
-            ScenarioScreen(scenario_choices(self.scenarios_dir)),
-            self._play_chosen,
-        )
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Save the screenshot in the downloads folder if there is one, else the current one."""
+        if path is None and not self.is_web:
+            from platformdirs import user_downloads_path
 
-    def _play_chosen(self, path: Path | None) -> None:
-        if path is not None:
-            self.play_scenario(path)
-
-    def play_scenario(self, path: Path) -> Worker[PlaybackResult]:
-        """Play the scenario at ``path`` against this simulation, ``pace`` seconds a step."""
-        return self.run_worker(self._play(path), group="scenario", exclusive=True)
-
-    async def _play(self, path: Path) -> PlaybackResult:
-        name = path.stem
-        self.playback_finished.clear()
-        self.scenario_status = f"scenario {name} ▶"
-        self.notify(f"playing {name}")
-
-        def on_step(step: str) -> None:
-            self.scenario_status = f"scenario {name} ▶ {step}"
-
-        result = await play(path, self.sim, pace=self.pace, on_step=on_step)
-        self.last_playback = result
-        verdict = "PASS" if result.passed else "FAIL"
-        self.scenario_status = f"scenario {name} {verdict}"
-        if result.passed:
-            self.notify(f"{name}: PASS")
-        else:
-            self.notify(f"{name}: FAIL\n{result.error}", severity="error", timeout=10)
-        self.playback_finished.set()
-        return result
+            downloads = user_downloads_path()
+            path = str(downloads if downloads.is_dir() else Path.cwd())
+        return super().deliver_screenshot(filename, path, time_format)
 
     # -- the command palette --------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every action of :data:`~simulator.tui.commands.ACTIONS`, then Textual's own."""
+        from simulator.tui.commands import ACTIONS
+
         for action in ACTIONS:
             key = f" ({action.key_label or action.key})" if action.key else ""
             yield SystemCommand(

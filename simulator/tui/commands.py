@@ -22,21 +22,57 @@ class TuiAction:
     key: str | None = None
     """The key binding; ``None`` for palette-only actions."""
     key_label: str | None = None
-    show: bool = False
-    """Shown in the footer."""
+    footer: str | None = None
+    """Its short name in the footer (None: not in the footer; every key is in ``?``)."""
 
 
 ACTIONS: tuple[TuiAction, ...] = (
     TuiAction(
-        "add_iphone", "Add an iPhone", "A new iPhone, online, on the fake APNs.", "a", show=True
+        "help",
+        "Help",
+        "All keys, actions and the colour legend.",
+        "question_mark",
+        "?",
+        footer="help",
+    ),
+    TuiAction("quit", "Quit", "Leave (a simulation of its own is stopped).", "q", footer="quit"),
+    TuiAction(
+        "add_iphone",
+        "Add an iPhone",
+        "A new iPhone for a new user, the app installed and allowed.",
+        "a",
+        footer="add",
     ),
     TuiAction(
-        "add_android", "Add an Android phone", "A new Android phone (API 34) on the fake FCM.", "A"
+        "add_android",
+        "Add an Android phone",
+        "A new Android phone (API 34) for a new user, the app installed and allowed.",
+        "A",
     ),
     TuiAction(
         "add_android(32)",
         "Add an old Android phone",
         "API 32: notifications allowed without a prompt.",
+    ),
+    TuiAction(
+        "add_bare_iphone",
+        "Add an iPhone without apps",
+        "A new iPhone with nothing installed (install with i).",
+    ),
+    TuiAction(
+        "add_phones",
+        "Add many phones",
+        "N phones in one step, each for a named user, with the app installed.",
+        "N",
+        footer="add many",
+    ),
+    TuiAction(
+        "find_phone",
+        "Find a phone",
+        "Jump to a phone by its name or its user's.",
+        "slash",
+        "/",
+        footer="find",
     ),
     TuiAction(
         "remove_phone",
@@ -50,7 +86,6 @@ ACTIONS: tuple[TuiAction, ...] = (
         "Install an app",
         "Install an app on the selected phone and answer its prompt.",
         "i",
-        show=True,
     ),
     TuiAction(
         "uninstall", "Uninstall the app", "Delete the selected app; the provider is told.", "u"
@@ -110,7 +145,7 @@ ACTIONS: tuple[TuiAction, ...] = (
         "Send a notification",
         "Compose a notification or data push to a user, a topic or everyone.",
         "c",
-        show=True,
+        footer="send",
     ),
     TuiAction(
         "advance(60)",
@@ -144,7 +179,6 @@ ACTIONS: tuple[TuiAction, ...] = (
         "Faults switchboard",
         "Focus the faults switchboard (space flips a switch).",
         "f",
-        show=True,
     ),
     TuiAction(
         "clear_faults",
@@ -154,10 +188,10 @@ ACTIONS: tuple[TuiAction, ...] = (
     ),
     TuiAction(
         "scenario",
-        "Run a scenario",
-        "Pick a scenario from scenarios/ and watch it play.",
+        "Play a scenario",
+        "Pick one from the scenario library and watch it play in a simulation of its own.",
         "p",
-        show=True,
+        footer="scenario",
     ),
     TuiAction(
         "filter_phone",
@@ -168,19 +202,37 @@ ACTIONS: tuple[TuiAction, ...] = (
     TuiAction(
         "filter_kind",
         "Timeline: filter by kind",
-        "Type part of an event kind (Push, Suppressed…).",
-        "slash",
-        "/",
+        "Type part of an event kind (Push, Suppressed…); esc or ⏎ to leave the field.",
+        "k",
     ),
-    TuiAction("help", "Help", "All keys and actions.", "question_mark", "?", show=True),
-    TuiAction("quit", "Quit", "Stop the simulation and leave.", "q", show=True),
+    *(
+        TuiAction(f"show_pane('{pane}')", f"Pane: {pane}", f"Show and focus the {pane} pane.", key)
+        for key, pane in (("1", "phones"), ("2", "sender"), ("3", "providers"), ("4", "faults"))
+    ),
+    TuiAction("show_pane('timeline')", "Pane: timeline", "Show and focus the timeline.", "5"),
+    TuiAction(
+        "back_to_live",
+        "Back to the live simulation",
+        "After a scenario played in a simulation of its own.",
+        "b",
+    ),
 )
 
 
 def bindings() -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
     """The app's key bindings, from :data:`ACTIONS`."""
-    return [
-        Binding(a.key, a.action, a.title, show=a.show, key_display=a.key_label, tooltip=a.help)
+    keys: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
+        Binding(
+            a.key,
+            a.action,
+            a.footer or a.title,
+            show=a.footer is not None,
+            key_display=a.key_label,
+            tooltip=a.help,
+        )
         for a in ACTIONS
         if a.key is not None
     ]
+    # Ctrl-C stops pushsim, as `pushsim up` says it does (Textual would only tell how to quit).
+    keys.append(Binding("ctrl+c", "quit", "Quit", show=False, priority=True))
+    return keys

@@ -8,6 +8,8 @@ appearance.
 
 from __future__ import annotations
 
+import time as _time
+
 
 class Labels:
     """Readable times and tokens for one simulation (``origin``: its start on the clock)."""
@@ -23,6 +25,11 @@ class Labels:
         hours, rest = divmod(rest, 3600)
         minutes, secs = divmod(rest, 60)
         return f"T+{days}d {hours:02}:{minutes:02}:{secs:02}"
+
+    def wall(self, at: float) -> tuple[str, str]:
+        """The lock screen's clock and date at ``at``: ``("09:41", "Sat 28 Nov")``."""
+        local = _time.localtime(at)
+        return _time.strftime("%H:%M", local), _time.strftime("%a %d %b", local)
 
     def note_token(self, token: str) -> None:
         """A token was issued (called in timeline order); :class:`StableLabels` numbers it."""
@@ -61,6 +68,12 @@ class StableLabels(Labels):
     def time(self, at: float) -> str:
         return super().time(at)[:-2] + "··"
 
+    def wall(self, at: float) -> tuple[str, str]:
+        """A lock screen that reads 09:41 at the start (Apple's keynote time), day 1."""
+        minutes = int(max(0.0, at - self.origin) // 60) + 9 * 60 + 41
+        days, minutes = divmod(minutes, 24 * 60)
+        return f"{minutes // 60:02}:{minutes % 60:02}", f"day {days + 1}"
+
     def note_token(self, token: str) -> None:
         if token not in self._aliases:
             self._aliases[token] = f"tok{len(self._aliases) + 1}"
@@ -80,3 +93,11 @@ class StableLabels(Labels):
             return super().ident(notification_id)
         self.note_id(notification_id)
         return self._ids[notification_id]
+
+
+def printable(text: str) -> str:
+    """``text`` safe to draw: lone surrogates and control characters (a push may carry any
+    string) become visible escapes instead of breaking the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)

@@ -10,11 +10,17 @@ screen is redrawn a few times a second however fast events come.
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
+from sender.errors import SenderError
 from simulator.timeline import kind_of
 from simulator.tui.labels import Labels
+
+if TYPE_CHECKING:
+    from simulator.simulation import Simulation
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +47,11 @@ class SenderTally:
     opened: int = 0
     dismissed: int = 0
     last_failure: str | None = None
+    shown: int = 0
+    """Alerts the phones displayed (what "received" would count if the apps reported it)."""
+    swipes_unreported: int = 0
+    """Swipes the apps were not told of (iOS without customDismissAction, Android without a
+    delete intent: reference/devices.md §1.9), so ``dismissed`` cannot count them."""
 
     @property
     def sent(self) -> int:
@@ -66,6 +77,10 @@ class SenderTally:
             self.pruned += 1
         elif kind == "EngagementRecorded" and event.event in ("received", "opened", "dismissed"):
             setattr(self, event.event, getattr(self, event.event) + 1)
+        elif kind == "NotificationDisplayed":
+            self.shown += 1
+        elif kind == "NotificationDismissed" and not event.reported:
+            self.swipes_unreported += 1
         return None
 
 
@@ -99,6 +114,11 @@ class Dashboard:
         self._rows: deque[Any] = deque(maxlen=timeline_cap)
         self._flash: str | None = None
         self._sender_changed = False
+        self.now: Callable[[], float] = lambda: labels.origin
+        """The simulation's clock (the lock screens show it)."""
+        self.lookup_title: Callable[[str], str | None] = lambda notification_id: None
+        """Asks the sender for a notification's title (set by the app)."""
+        self._titles: dict[str, str | None] = {}
 
     # -- fed by the timeline --------------------------------------------------------------------
 
@@ -124,11 +144,25 @@ class Dashboard:
                 shelf.append(
                     Suppressed(event.app_id, event.notification_id, event.reason, event.at)
                 )
-        if type(event).__module__.startswith("sender."):
+        # The sender pane also counts what the phones did (shown, swipes the apps never heard of).
+        if type(event).__module__.startswith("sender.") or kind in (
+            "NotificationDisplayed",
+            "NotificationDismissed",
+        ):
             self._sender_changed = True
             flash = self.sender.add(event)
             if flash is not None:
                 self._flash = flash
+
+    def title_of(self, notification_id: str | None) -> str:
+        """A notification's title for a line that has only its id (a suppressed alert)."""
+        if not notification_id:
+            return "(no id)"
+        if notification_id not in self._titles:
+            if len(self._titles) > 10_000:
+                self._titles.clear()
+            self._titles[notification_id] = self.lookup_title(notification_id)
+        return self._titles[notification_id] or self.labels.ident(notification_id)
 
     def touch(self, phone_id: str) -> None:
         """Mark a phone for redrawing (the TUI changed it, or the clock moved)."""
@@ -172,3 +206,23 @@ class Dashboard:
             return True
         token = getattr(event, "token", None)
         return token is not None and self.token_owner.get(token) == phone_id
+
+
+def follow(sim: Simulation, dashboard: Dashboard) -> Callable[[], None]:
+    """Feed ``dashboard`` from ``sim``: what happened so far, then every event as it comes.
+    Returns the function that stops it."""
+    dashboard.labels.origin = sim.clock.now()
+    dashboard.now = sim.clock.now
+    dashboard.lookup_title = partial(_title, sim)
+    for event in sim.timeline:
+        dashboard.observe(event)
+    return sim.timeline.subscribe(dashboard.observe)
+
+
+def _title(sim: Simulation, notification_id: str) -> str | None:
+    """A notification's title, from the sender's store (None if it has none or is unknown)."""
+    try:
+        title = sim.sender.get_notification(notification_id).request.title
+    except SenderError:  # not the sender's (a push sent straight to a fake): the id is shown
+        return None
+    return title

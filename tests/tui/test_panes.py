@@ -17,6 +17,7 @@ from simulator.tui.commands import ACTIONS
 from simulator.tui.screens.forms import ComposeScreen, ScenarioScreen
 from simulator.tui.screens.help import HelpScreen
 from simulator.tui.widgets.faults_pane import FaultsPane
+from simulator.tui.widgets.phone_card import PhoneCard
 from simulator.tui.widgets.providers_pane import ProvidersPane
 from simulator.tui.widgets.sender_pane import SenderPane
 from simulator.tui.widgets.timeline_pane import TimelinePane
@@ -117,17 +118,39 @@ async def test_l_filters_the_timeline_to_the_selected_phone(sim: Simulation) -> 
 
 
 async def test_the_kind_filter_keeps_matching_kinds_only(sim: Simulation) -> None:
-    """Typing after / keeps only the events whose kind contains the text."""
+    """Typing after k keeps only the events whose kind contains the text."""
     sim.add_iphone().install(DEFAULT_APP_ID, user_id="ann", answer="allow")
     async with tui(sim) as (app, pilot):
-        await pilot.press("slash", *"tokenreceived")
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press(*"tokenreceived")
         await settle(app, pilot)
         assert app.query_one(TimelinePane).rows_written == 1
 
 
-async def test_p_plays_a_scenario_from_the_picker_and_it_passes(sim: Simulation) -> None:
-    """Choosing opt_out in the scenario picker (p) plays it against the TUI's simulation."""
-    async with tui(sim, scenarios_dir=SCENARIOS) as (app, pilot):
+@pytest.mark.parametrize("key", ["escape", "enter"])
+async def test_esc_or_enter_leaves_the_kind_filter_and_keys_work_again(
+    sim: Simulation, key: str
+) -> None:
+    """Esc or ⏎ in the kind filter gives the keys back (the filter stays): a then adds a phone."""
+    async with tui(sim) as (app, pilot):
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press(*"push", key)
+        await pilot.pause()
+        assert not isinstance(app.focused, Input)
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert (app.timeline_pane.kind_filter, len(sim.phones)) == ("push", 1)
+
+
+async def test_p_plays_a_scenario_in_its_own_simulation_and_b_returns(sim: Simulation) -> None:
+    """Choosing opt_out in the picker (p) plays it in a fresh simulation, where it passes even
+    though the live one has phones of the same users; b shows the live one again, unchanged."""
+    for phone_id, user in (("ann-iphone", "alice"), ("ann-pixel", "bob")):
+        sim.add_iphone(phone_id).install(DEFAULT_APP_ID, user_id=user, answer="allow")
+    clock = sim.clock.now()
+    async with tui(sim) as (app, pilot):
         await pilot.press("p")
         await pilot.pause()
         assert isinstance(app.screen, ScenarioScreen)
@@ -138,16 +161,37 @@ async def test_p_plays_a_scenario_from_the_picker_and_it_passes(sim: Simulation)
         await asyncio.wait_for(app.playback_finished.wait(), 30)
         assert app.last_playback is not None
         assert (app.last_playback.name, app.last_playback.passed) == ("opt_out", True)
-        assert len(sim.phones) == 2
+        assert app.sim is not sim and app.playing_in_own_simulation
+        await pilot.press("b")
+        await settle(app, pilot)
+        assert app.sim is sim and not app.playing_in_own_simulation
+        assert [p.phone_id for p in sim.phones] == ["ann-iphone", "ann-pixel"]
+        assert sim.clock.now() - clock < 60
+        assert {c.phone.phone_id for c in app.query(PhoneCard)} == {"ann-iphone", "ann-pixel"}
+
+
+async def test_scenarios_that_need_a_simulation_of_their_own_pass(sim: Simulation) -> None:
+    """token_expiry (months of clock) and throttling_retry_after (faults) pass when played one
+    after the other over a live fleet of the same users, whose clock and faults stay as they
+    were."""
+    for user in ("alice", "bob"):
+        sim.add_iphone(f"{user}-iphone").install(DEFAULT_APP_ID, user_id=user, answer="allow")
+    clock = sim.clock.now()
+    async with tui(sim) as (app, _):
+        for name in ("token_expiry", "throttling_retry_after"):
+            result = await app.play_scenario(app.scenarios_dir / f"{name}.py").wait()
+            assert (result.name, result.error) == (name, None)
+        assert sim.clock.now() - clock < 60 and sim.apns.faults.active() == []
 
 
 async def test_a_startup_scenario_plays_at_the_given_pace(sim: Simulation) -> None:
-    """A scenario given at start plays once the simulation runs, pausing before each step."""
+    """A scenario given at start (--scenario) plays in its own simulation once the TUI runs."""
     async with tui(sim, scenario=SCENARIOS / "opt_out.py") as (app, _):
         app.pace = 0.01  # the first step has not been awaited yet: the pace still applies
         await asyncio.wait_for(app.playback_finished.wait(), 30)
         assert app.last_playback is not None and app.last_playback.passed
-        assert app.scenario_status == "scenario opt_out PASS"
+        assert app.scenario_status == "opt_out PASS · b: back to live"
+        assert sim.phones == []
 
 
 async def test_help_screen_lists_every_action(sim: Simulation) -> None:

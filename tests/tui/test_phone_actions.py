@@ -164,7 +164,7 @@ async def test_plus_advances_the_clock_an_hour(sim: Simulation) -> None:
 
 
 async def test_a_suppressed_notification_is_drawn_greyed_with_its_reason(sim: Simulation) -> None:
-    """A notification the phone suppressed shows on its card with the reason."""
+    """A notification the phone suppressed shows on its card with its title and the reason."""
     phone = sim.add_iphone()
     phone.install(DEFAULT_APP_ID, user_id="ann", answer="allow")
     phone.set_notifications_enabled(DEFAULT_APP_ID, False)
@@ -173,4 +173,4 @@ async def test_a_suppressed_notification_is_drawn_greyed_with_its_reason(sim: Si
         await sim.wait_for("NotificationSuppressed", notification=notification_id)
         await settle(app, pilot)
         card = app.query_one(PhoneCard)
-        assert "⊘ #1 notifications turned off in Settings" in card.render().plain
+        assert "⊘ Hidden · notifications turned off in Settings" in card.render().plain

@@ -13,14 +13,19 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from simulator.tui.commands import ACTIONS
+from simulator.tui.meaning import LEGEND, style
 
-#: Keys of the phone cards (see ``PhoneCard.BINDINGS``) and of Textual itself.
+#: Keys of the phones pane (``Fleet``, ``PhoneCard``) and of Textual itself.
 OTHER_KEYS = (
-    ("tab / shift+tab, ← / →", "Select the next / previous phone (or click it)"),
+    ("← / →", "Select the previous / next phone (or click it)"),
+    ("pgup / pgdn, home / end", "A screenful of phones up / down, the first / last phone"),
     ("↑ / ↓", "Select the newer / older notification on the phone (or click it)"),
     ("[ / ]", "Select the previous / next app on the phone (or click it)"),
+    ("tab / shift+tab", "Move the focus to the next / previous pane"),
     ("space", "Flip the highlighted switch on the faults switchboard"),
+    ("esc", "Close a form; leave the kind filter"),
     ("ctrl+p", "Command palette: every action by name"),
+    ("ctrl+c", "Quit (stops pushsim up, too)"),
 )
 
 
@@ -45,6 +50,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
             body.border_title = "pushsim · help (esc to close)"
+            yield Static(self._legend(), id="help-legend")
             yield Static(self._keys(), id="help-keys")
             if self.endpoints:
                 yield Static(self._endpoints(), id="help-endpoints")
@@ -56,6 +62,15 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("what it does")
         for row in self.rows:
             table.add_row(*row)
+        return table
+
+    def _legend(self) -> Table:
+        table = Table(box=None, title="colours", title_style="bold", expand=True)
+        table.add_column("looks like", no_wrap=True)
+        table.add_column("means", style="bold", no_wrap=True)
+        table.add_column("for")
+        for meaning, example, what in LEGEND:
+            table.add_row(Text(example, style=style(meaning)), meaning.value, what)
         return table
 
     def _endpoints(self) -> Table:

@@ -1,12 +1,17 @@
-"""A phone, drawn small: platform, name, online state, apps and permissions, the lock screen.
+"""A phone, drawn like one: status bar, lock-screen clock, app icons with badges, then the
+notifications grouped per app (and per thread), newest group first.
 
 One widget per phone, drawn from the phone's state by :meth:`PhoneCard.render` (no child widgets,
-so 50 cards stay cheap). It is redrawn when the app's refresh timer finds it dirty, not on every
+so 200 cards stay cheap). It is redrawn when the app's refresh timer finds it dirty, not on every
 event. Clicking a line selects that app or notification.
+
+The card is a list of sections (:attr:`PhoneCard.SECTIONS`), each a method returning its lines;
+a new section (the Wallet's cards, say) is one more method and one more name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -19,14 +24,16 @@ from devices.apps import InstalledApp
 from devices.permissions import Permission
 from devices.phone import Phone
 from devices.tray import TrayEntry
+from simulator.tui.labels import printable
+from simulator.tui.meaning import Meaning, style
 from simulator.tui.model import Dashboard
 
-_PERMISSION_MARK = {
-    Permission.AUTHORIZED: ("✔", "green"),
-    Permission.PROVISIONAL: ("◐", "yellow"),
-    Permission.EPHEMERAL: ("◐", "yellow"),
-    Permission.DENIED: ("✘", "red"),
-    Permission.NOT_DETERMINED: ("?", "yellow"),
+_PERMISSION = {
+    Permission.AUTHORIZED: ("✔", Meaning.SUCCESS),
+    Permission.PROVISIONAL: ("◐", Meaning.WARNING),
+    Permission.EPHEMERAL: ("◐", Meaning.WARNING),
+    Permission.DENIED: ("✘", Meaning.ERROR),
+    Permission.NOT_DETERMINED: ("?", Meaning.WARNING),
 }
 #: Spaces a sliding-in notification starts from, per tick left.
 _SLIDE_STEP = 6
@@ -40,24 +47,27 @@ class Row:
     entry_id: str | None = None
 
 
+Line = tuple[Text, Row]
+
+
+def short_app(app_id: str) -> str:
+    """``com.example.demo`` → ``demo``: the name under the app's icon."""
+    return app_id.rsplit(".", 1)[-1]
+
+
 class PhoneCard(Widget, can_focus=True):
     """One simulated phone; focus selects it, the app's actions apply to the selected phone."""
+
+    SECTIONS: tuple[str, ...] = ("status", "clock", "apps", "tray")
+    """The card's sections, top to bottom; each is drawn by ``_section_<name>(width)``. The tray
+    comes last: it takes the room left and says how many notifications it could not show."""
 
     BINDINGS = [
         Binding("up", "select_entry(-1)", "Newer", show=False),
         Binding("down", "select_entry(1)", "Older", show=False),
         Binding("left_square_bracket", "select_app(-1)", "Previous app", show=False),
         Binding("right_square_bracket", "select_app(1)", "Next app", show=False),
-        Binding("left", "app.focus_previous", "Previous phone", show=False),
-        Binding("right", "app.focus_next", "Next phone", show=False),
     ]
-    """
-    | Key | Action |
-    | :- | :- |
-    | up / down | Select the newer / older notification. |
-    | [ / ] | Select the previous / next app. |
-    | left / right | Select the previous / next phone. |
-    """
 
     class Selected(Message):
         """The user selected this phone (focus or click)."""
@@ -73,7 +83,7 @@ class PhoneCard(Widget, can_focus=True):
         self.selected_app: str | None = None
         self.selected_entry: str | None = None
         self._rows: list[Row] = []
-        self.border_title = phone.phone_id
+        self.border_title = printable(phone.phone_id)
         api_level = getattr(phone, "api_level", None)
         self.border_subtitle = "iOS" if phone.platform == "ios" else f"Android {api_level}"
 
@@ -86,12 +96,17 @@ class PhoneCard(Widget, can_focus=True):
         return chosen or (apps[0] if apps else None)
 
     def entries(self) -> list[TrayEntry]:
-        """The tray, newest first, in the order the card draws it (grouped by app and thread)."""
+        """The tray, newest first, in the order the card draws it: grouped by app, then by
+        thread, the group with the newest notification first."""
         newest_first = list(reversed(self.phone.notifications()))
-        order: dict[tuple[str, str | None], int] = {}
+        apps: dict[str, int] = {}
+        threads: dict[tuple[str, str | None], int] = {}
         for entry in newest_first:
-            order.setdefault((entry.app_id, entry.thread_id), len(order))
-        return sorted(newest_first, key=lambda e: order[(e.app_id, e.thread_id)])
+            apps.setdefault(entry.app_id, len(apps))
+            threads.setdefault((entry.app_id, entry.thread_id), len(threads))
+        return sorted(
+            newest_first, key=lambda e: (apps[e.app_id], threads[(e.app_id, e.thread_id)])
+        )
 
     def current_entry(self) -> TrayEntry | None:
         """The selected notification (the newest when none was chosen)."""
@@ -136,85 +151,118 @@ class PhoneCard(Widget, can_focus=True):
     # -- drawing --------------------------------------------------------------------------------
 
     def render(self) -> Text:
-        phone = self.phone
-        self.set_class(not phone.online, "-offline")
+        self.set_class(not self.phone.online, "-offline")
         width = max(10, self.content_size.width)
         height = max(1, self.content_size.height)
-        lines: list[tuple[Text, Row]] = []
-        status = Text.assemble(
-            ("● online" if phone.online else "○ offline", "green" if phone.online else "red"),
-        )
-        lines.append((status, Row()))
-        selected_app = self.current_app()
-        for app in phone.apps:
-            lines += self._app_lines(app, app is selected_app and self.is_selected)
-        if not phone.apps:
-            lines.append((Text("no apps: [i] install", style="dim italic"), Row()))
-        lines.append((Text("─ lock screen " + "─" * width, style="dim"), Row()))
-        # (every line is cut to the card's width below: a card never wraps)
-        tray_lines = self._tray_lines(width)
-        room = height - len(lines)
-        if len(tray_lines) > room:
-            hidden = {row.entry_id for _, row in tray_lines[max(0, room - 1) :] if row.entry_id}
-            tray_lines = tray_lines[: max(0, room - 1)]
-            more = Text(f"+ {len(hidden)} more", style="dim italic")
-            tray_lines.append((more, Row()))
-        lines += tray_lines
+        lines: list[Line] = []
+        for name in self.SECTIONS:
+            section: Callable[[int], list[Line]] = getattr(self, f"_section_{name}")
+            if name == "tray":
+                lines += self._fit(section(width), height - len(lines))
+            else:
+                lines += section(width)
+        lines = lines[:height]
         self._rows = [row for _, row in lines]
         for line, _ in lines:
-            line.truncate(width, overflow="ellipsis")
+            line.truncate(width, overflow="ellipsis")  # a card never wraps
         return Text("\n").join(line for line, _ in lines)
 
-    def _app_lines(self, app: InstalledApp, selected: bool) -> list[tuple[Text, Row]]:
-        labels = self.dashboard.labels
-        mark, colour = _PERMISSION_MARK.get(app.permission, ("?", "yellow"))
-        name = Text.assemble(
-            ("▸ " if selected else "  ", "bold"),
-            (app.app_id, "bold reverse" if selected else "bold"),
-            f" {app.user_id}",
-        )
-        badge = getattr(app, "badge", 0)
-        if badge:
-            name.append(f" ({badge})", style="bold white on red")
-        detail = Text.assemble(
-            "  ",
-            (f"{mark} {app.permission.value}", colour),
-            ("" if app.enabled_in_settings else "  off in Settings", "red"),
-            (f"  {labels.token(app.token)}", "dim"),
-        )
-        if app.permission is Permission.NOT_DETERMINED:
-            detail.append("  [y]/[n]?", style="bold yellow")
-        row = Row(app_id=app.app_id)
-        return [(name, row), (detail, row)]
+    @staticmethod
+    def _fit(lines: list[Line], room: int) -> list[Line]:
+        """The first lines that fit in ``room``, the last one saying how many were left out."""
+        if len(lines) <= room:
+            return lines
+        kept = lines[: max(0, room - 1)]
+        hidden = {row.entry_id for _, row in lines[len(kept) :] if row.entry_id}
+        more = f"+ {len(hidden)} more" if hidden else "+ more"
+        return [*kept, (Text(more, style="dim italic"), Row())]
 
-    def _tray_lines(self, width: int) -> list[tuple[Text, Row]]:
+    def _section_status(self, width: int) -> list[Line]:
+        phone = self.phone
+        users = sorted({printable(a.user_id) for a in phone.apps if a.user_id})
+        status = Text.assemble(
+            ("● online", style(Meaning.SUCCESS))
+            if phone.online
+            else ("○ offline", style(Meaning.ERROR)),
+            "  ",
+            (", ".join(users), "bold"),
+        )
+        return [(status, Row())]
+
+    def _section_clock(self, width: int) -> list[Line]:
+        clock, date = self.dashboard.labels.wall(self.dashboard.now())
+        line = Text.assemble((clock, "bold"), "  ", (date, "dim"))
+        line.align("center", width)
+        return [(line, Row())]
+
+    def _section_apps(self, width: int) -> list[Line]:
+        phone = self.phone
+        if not phone.apps:
+            return [(Text("no apps: [i] install", style="dim italic"), Row())]
         labels = self.dashboard.labels
-        lines: list[tuple[Text, Row]] = []
+        selected_app = self.current_app()
+        lines: list[Line] = []
+        for app in phone.apps:
+            chosen = app is selected_app and self.is_selected
+            mark, meaning = _PERMISSION.get(app.permission, ("?", Meaning.WARNING))
+            line = Text.assemble(
+                ("▸" if chosen else " ", "bold"),
+                (f"▣ {short_app(app.app_id)}", "bold reverse" if chosen else "bold"),
+            )
+            if badge := self._badge(app):
+                line.append(f" {badge}", style="bold white on red")
+            line.append(f" {mark} {app.permission.value}", style=style(meaning))
+            if not app.enabled_in_settings:
+                line.append(" off in Settings", style=style(Meaning.WARNING))
+            if app.permission is Permission.NOT_DETERMINED:
+                line.append(" [y]/[n]?", style="bold " + style(Meaning.WARNING))
+            line.append(f" {labels.token(app.token)}", style="dim")
+            lines.append((line, Row(app_id=app.app_id)))
+        return lines
+
+    def _badge(self, app: InstalledApp) -> int:
+        """The icon's badge: ``aps.badge`` on iOS; the launcher's count of the app's
+        notifications on Android (reference/devices.md §1.7, §2)."""
+        if self.phone.platform == "ios":
+            return int(getattr(app, "badge", 0) or 0)
+        return len(self.phone.notifications(app.app_id))
+
+    def _section_tray(self, width: int) -> list[Line]:
+        lines: list[Line] = [(Text("─" * width, style="dim"), Row())]
+        labels = self.dashboard.labels
         selected = self.current_entry()
-        several_apps = len(self.phone.apps) > 1
-        group: tuple[str, str | None] | None = None
-        for entry in self.entries():
-            if entry.thread_id and group != (entry.app_id, entry.thread_id):
-                lines.append((Text(f"┆ {entry.thread_id}", style="italic cyan"), Row()))
-            group = (entry.app_id, entry.thread_id)
+        group: str | None = None
+        thread: tuple[str, str | None] | None = None
+        entries = self.entries()
+        for entry in entries:
+            if entry.app_id != group:
+                group = entry.app_id
+                count = sum(1 for e in entries if e.app_id == group)
+                head = Text.assemble(
+                    (f"▣ {short_app(group).upper()}", "bold"), (f"  {count}", "dim")
+                )
+                lines.append((head, Row(app_id=group)))
+            if entry.thread_id and thread != (entry.app_id, entry.thread_id):
+                lines.append((Text(f" ┆ {printable(entry.thread_id)}", style="italic"), Row()))
+            thread = (entry.app_id, entry.thread_id)
             row = Row(app_id=entry.app_id, entry_id=entry.entry_id)
             indent = " " * (_SLIDE_STEP * self.dashboard.slide(self.phone.phone_id, entry.entry_id))
-            is_selected = entry is selected and self.is_selected
-            style = "reverse" if is_selected else ("bold" if entry.banner else "")
-            when = labels.time(entry.shown_at)[-8:]
-            app_name = f"{entry.app_id.rsplit('.', 1)[-1]} · " if several_apps else ""
-            head = Text.assemble(indent, (f"{app_name}{entry.title or '(no title)'}", style))
+            chosen = entry is selected and self.is_selected
+            look = "reverse" if chosen else ("bold" if entry.banner else "")
+            when = labels.wall(entry.shown_at)[0]
+            title = printable(entry.title or "(no title)")
+            head = Text.assemble(indent, " ", (title, look))
             head.append(" " * max(1, width - head.cell_len - len(when)) + when, style="dim")
             lines.append((head, row))
             if entry.body:
-                lines.append(
-                    (Text(f"{indent}  {entry.body}", style="dim" if not is_selected else ""), row)
-                )
+                body = Text(f"{indent}   {printable(entry.body)}", style="" if chosen else "dim")
+                lines.append((body, row))
         for hidden in reversed(self.dashboard.suppressed.get(self.phone.phone_id, ())):
-            text = Text(
-                f"⊘ {labels.ident(hidden.notification_id)} {hidden.reason}", style="dim italic"
+            what = printable(self.dashboard.title_of(hidden.notification_id))
+            text = Text.assemble(
+                ("⊘ ", style(Meaning.WARNING)), (what, "italic"), (f" · {hidden.reason}", "dim")
             )
             lines.append((text, Row(app_id=hidden.app_id)))
-        if not lines:
+        if len(lines) == 1:
             lines.append((Text("no notifications", style="dim italic"), Row()))
         return lines

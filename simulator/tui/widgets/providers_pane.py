@@ -10,7 +10,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from simulator.tui.labels import Labels
+from simulator.tui.labels import Labels, printable
+from simulator.tui.meaning import of_status, style
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ def _tail(log: Iterable[Any], count: int) -> list[Any]:
     return entries[-count:]
 
 
-class ProvidersPane(Static):
+class ProvidersPane(Static, can_focus=True):
     """What the fakes were asked and what they answered."""
 
     def __init__(self, labels: Labels, *, rows: int = 10, id: str | None = None) -> None:
@@ -66,19 +67,21 @@ class ProvidersPane(Static):
         if requests == self.shown and self.shown:
             return
         self.shown = requests
-        table = Table.grid(padding=(0, 1))
-        for column in ("time", "who", "status", "token", "what"):
-            table.add_column(column, no_wrap=True, overflow="ellipsis")
+        # Fixed widths for the short columns: a long reason is cut, it never pushes the
+        # provider and the time out of the pane.
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column("time", no_wrap=True, width=8)
+        table.add_column("who", no_wrap=True, width=4)
+        table.add_column("status", no_wrap=True, overflow="ellipsis", ratio=2)
+        table.add_column("token", no_wrap=True, overflow="ellipsis", max_width=9)
+        table.add_column("what", no_wrap=True, overflow="ellipsis", ratio=1)
         for request in requests:
-            ok = 200 <= request.status < 300
             status = str(request.status) + (f" {request.reason}" if request.reason else "")
             table.add_row(
                 self.labels.time(request.at)[-8:],
                 request.provider,
-                Text(status, style="green" if ok else "bold red"),
+                Text(printable(status), style=style(of_status(request.status))),
                 self.labels.token(request.token) if request.token else "",
-                Text(request.what, style="dim"),
+                Text(printable(request.what), style="dim"),
             )
-        if not requests:
-            table.add_row(Text("no requests yet", style="dim"))
-        self.update(table)
+        self.update(table if requests else Text("no requests yet", style="dim"))

@@ -6,14 +6,17 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from simulator.tui.labels import printable
+from simulator.tui.meaning import Meaning, style
 from simulator.tui.model import SenderTally
 
 #: How long a 410 stays flashed, in real seconds.
 FLASH_SECONDS = 1.5
 
 
-class SenderPane(Static):
-    """Requested, sent, accepted, failed by reason, retried, pruned, received, opened, dismissed."""
+class SenderPane(Static, can_focus=True):
+    """Requested, sent, accepted, failed by reason, retried, pruned; shown on the phones, and
+    what the apps reported: received, opened, dismissed (with why a count may stay at 0)."""
 
     def __init__(self, tally: SenderTally, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -32,28 +35,50 @@ class SenderPane(Static):
         tally = self.tally
         table = Table.grid(padding=(0, 1))
         table.add_column(style="dim")
-        table.add_column(justify="right", style="bold")
+        table.add_column(justify="right")
         table.add_column(style="dim")
-        table.add_column(justify="right", style="bold")
+        table.add_column(justify="right")
         counts = {
             "requested": tally.requested,
             "sent": tally.sent,
             "accepted": tally.accepted,
             "retried": tally.retried,
             "pruned": tally.pruned,
+            "shown": tally.shown,
             "received": tally.received,
             "opened": tally.opened,
             "dismissed": tally.dismissed,
         }
         self.summary = " ".join(f"{name} {count}" for name, count in counts.items())
-        table.add_row("requested", str(tally.requested), "sent", str(tally.sent))
-        table.add_row("accepted", str(tally.accepted), "retried", str(tally.retried))
-        table.add_row("pruned", str(tally.pruned), "received", str(tally.received))
-        table.add_row("opened", str(tally.opened), "dismissed", str(tally.dismissed))
-        failures = Text()
-        for label, count in sorted(tally.failed.items()):
-            failures.append(f"✘ {count} × {label}\n", style="red")
-        self.update(_stack(table, failures))
+
+        def count(name: str, meaning: Meaning = Meaning.NEUTRAL) -> Text:
+            value = counts[name]
+            return Text(str(value), style="bold " + (style(meaning) if value else ""))
+
+        table.add_row("requested", count("requested"), "sent", count("sent"))
+        table.add_row(
+            "accepted",
+            count("accepted", Meaning.SUCCESS),
+            "retried",
+            count("retried", Meaning.WARNING),
+        )
+        table.add_row(
+            "pruned", count("pruned", Meaning.ERROR), "shown", count("shown", Meaning.SUCCESS)
+        )
+        table.add_row("received", count("received"), "opened", count("opened", Meaning.SUCCESS))
+        table.add_row("dismissed", count("dismissed"))
+        notes = Text()
+        for label, n in sorted(tally.failed.items()):
+            notes.append(f"✘ {n} × {printable(label)}\n", style=style(Meaning.ERROR))
+        if tally.shown and not tally.received:
+            notes.append("received: the apps do not report receipt (off by default)\n", "dim")
+        if tally.swipes_unreported:
+            notes.append(
+                f"{tally.swipes_unreported} swipes not reported: the app must ask for them "
+                "(iOS customDismissAction, Android delete intent)\n",
+                "dim",
+            )
+        self.update(_stack(table, notes))
 
     def flash(self, label: str) -> None:
         """Flash ``label`` (a 410) for a moment."""

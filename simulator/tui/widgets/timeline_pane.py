@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, RichLog
@@ -17,6 +18,15 @@ from textual.widgets import Input, Label, RichLog
 from simulator.timeline import kind_of
 from simulator.tui.model import Dashboard
 from simulator.tui.rows import event_row
+
+
+class KindFilter(Input):
+    """The kind filter's field: ⏎ or esc leaves it (the filter stays)."""
+
+    BINDINGS = [Binding("escape", "leave", "Done", show=True)]
+
+    def action_leave(self) -> None:
+        self.post_message(self.Submitted(self, self.value))
 
 
 class TimelinePane(Vertical):
@@ -37,7 +47,7 @@ class TimelinePane(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="timeline-filters"):
             yield Label("kind:")
-            yield Input(placeholder="any (e.g. Push, Suppressed)", id="kind-filter")
+            yield KindFilter(placeholder="any (k: e.g. Push)", id="kind-filter")
             yield Label("", id="phone-filter")
         yield RichLog(max_lines=self.dashboard.timeline_cap, id="timeline-log", wrap=False)
 
