@@ -272,7 +272,7 @@ class PushsimApp(PlaybackMixin, PhoneActions):
         if dirty:
             for card in main.query(PhoneCard):
                 if card.phone.phone_id in dirty:
-                    card.refresh()
+                    card.update()
         main.query_one(TimelinePane).write(self.dashboard.take_rows())
         sender = main.query_one(SenderPane)
         if self.dashboard.take_sender_changed():

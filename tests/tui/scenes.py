@@ -69,6 +69,8 @@ async def settle(pilot: Pilot[int]) -> None:
     await pilot.pause()
     await app.flush()
     await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
     for field in app.screen.query(Input):
         field.cursor_blink = False  # a blinking cursor would differ between runs
 

@@ -150,8 +150,15 @@ class PhoneCard(Widget, can_focus=True):
 
     # -- drawing --------------------------------------------------------------------------------
 
-    def render(self) -> Text:
+    def update(self) -> None:
+        """Redraw from the phone's state (the offline look is a class: set before drawing)."""
         self.set_class(not self.phone.online, "-offline")
+        self.refresh()
+
+    def on_mount(self) -> None:
+        self.set_class(not self.phone.online, "-offline")
+
+    def render(self) -> Text:
         width = max(10, self.content_size.width)
         height = max(1, self.content_size.height)
         lines: list[Line] = []
