@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from devices import events as ev
 from devices.apps import AndroidApp, Answer, AppState, InstalledApp
@@ -18,12 +18,22 @@ from devices.channels import (
 from devices.errors import DeviceError, NotFound
 from devices.google_wallet import GooglePass, GoogleWallet, GoogleWalletService
 from devices.permissions import AndroidPermission
+from devices.push_service import PushService
 from devices.pushes import IncomingPush, read_fcm
 from devices.tray import TrayEntry
 
 ON_MESSAGE_RECEIVED = "onMessageReceived"
 #: The channel a simulated app creates at first launch and names in its manifest.
 DEFAULT_CHANNEL_ID = "default"
+
+
+class FcmPushService(PushService, Protocol):
+    """FCM as an Android phone's FCM client talks to it: the common protocol, plus the report
+    that a message arrived for an app no longer installed."""
+
+    def report_app_removed(self, token: str) -> None:
+        """The app holding ``token`` is gone: FCM marks the token for deletion (devices.md §2.6)."""
+        ...
 
 
 class AndroidPhone(Phone):
@@ -35,7 +45,7 @@ class AndroidPhone(Phone):
     ``onMessageReceived``; a force-stopped app gets nothing until the user launches it (§2.4).
     """
 
-    __slots__ = ("_pending_channels", "api_level", "wallet")
+    __slots__ = ("_fcm", "_pending_channels", "api_level", "wallet")
     platform: ClassVar[str] = "android"
     default_token_rules: ClassVar[TokenRules] = ANDROID_TOKEN_RULES
 
@@ -43,6 +53,7 @@ class AndroidPhone(Phone):
         self,
         phone_id: str,
         *,
+        push_service: FcmPushService,
         api_level: int = 34,
         google_wallet: GoogleWalletService | None = None,
         **kwargs: Any,
@@ -51,7 +62,8 @@ class AndroidPhone(Phone):
         Google Wallet (:attr:`wallet` is None)."""
         self.api_level = api_level
         self._pending_channels: Mapping[str, Importance | str] | None = None
-        super().__init__(phone_id, **kwargs)
+        self._fcm = push_service
+        super().__init__(phone_id, push_service=push_service, **kwargs)
         self.wallet: GoogleWallet | None = None
         if google_wallet is not None:
             self.wallet = GoogleWallet(
@@ -63,6 +75,23 @@ class AndroidPhone(Phone):
                 new_entry_id=lambda: self.tray.new_entry_id(),
             )
             self.wallet.connect()
+
+    def push_arrived(
+        self, token: str, push_id: str, headers: Mapping[str, str], payload: Mapping[str, Any]
+    ) -> None:
+        """A message from FCM. One for an app that is not installed (any more) is dropped and
+        reported: that is how FCM learns of an uninstall (Google's "How uninstalled client app
+        unregistration works"; devices.md §2.6)."""
+        if self._app_holding(token) is not None:
+            super().push_arrived(token, push_id, headers, payload)
+            return
+        self._emit(
+            ev.PushDropped,
+            token=token,
+            push_id=push_id,
+            reason="no app holds the token: the phone tells FCM the app is gone",
+        )
+        self._fcm.report_app_removed(token)
 
     # -- Google Wallet ------------------------------------------------------------------------
 

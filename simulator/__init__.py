@@ -2,7 +2,7 @@
 
 The public API scenario scripts and tests use (scenarios import nothing else of pushsim)::
 
-    from simulator import Simulation, VirtualClock, Timeline, ApnsOptions, UserBehaviour
+    from simulator import Simulation, VirtualClock, Timeline, ApnsOptions, FcmOptions, UserBehaviour
 
 Names are imported on first use, so that loading the pytest plugin (which lives in this package)
 does not start importing servers in every test run.
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from devices.app_server import WebhookTemplate
     from devices.behaviour import Delay, UserBehaviour
     from fakeproviders.apns import ApnsOptions
+    from fakeproviders.fcm import FcmOptions
     from fakeproviders.gwallet import WalletOptions
     from sender import WalletApiError
     from simulator.clock import Clock, SystemClock, VirtualClock
@@ -27,6 +28,7 @@ _EXPORTS = {
     "ApnsOptions": "fakeproviders.apns",
     "WalletOptions": "fakeproviders.gwallet",
     "WalletApiError": "sender",
+    "FcmOptions": "fakeproviders.fcm",
     "UserBehaviour": "devices.behaviour",
     "Delay": "devices.behaviour",
     "WebhookTemplate": "devices.app_server",
@@ -44,6 +46,7 @@ __all__ = [
     "ApnsOptions",
     "Clock",
     "Delay",
+    "FcmOptions",
     "Simulation",
     "SimulationError",
     "SystemClock",

@@ -16,6 +16,7 @@ allowed, so a typo never silently does nothing.
 
     [fcm]
     project_id = "my-project"
+    uninstall_delay = 3600    # seconds from the phone's report of an uninstall to UNREGISTERED
 
     [ports]
     apns = 8443
@@ -50,6 +51,7 @@ from typing import Any
 
 from devices.app_server import WebhookTemplate, WebhookTemplateError
 from fakeproviders.apns import ApnsOptions
+from fakeproviders.fcm import FcmOptions
 from simulator.backend import BackendCommand, HookError, SendHook
 
 _APPLE_ID = re.compile(r"[A-Z0-9]{10}")
@@ -98,6 +100,13 @@ class FcmSection:
     """``[fcm]``: the fake FCM."""
 
     project_id: str = "pushsim-demo"
+    uninstall_delay: float | None = None
+    """Clock seconds from the phone's report of an uninstall to UNREGISTERED (default 0;
+    undocumented)."""
+
+    def __post_init__(self) -> None:
+        if self.uninstall_delay is not None and not 0 <= self.uninstall_delay < float("inf"):
+            raise ValueError(f"uninstall_delay: {self.uninstall_delay!r} is not 0 or more")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,6 +201,8 @@ class UpConfig:
         options: dict[str, Any] = {}
         if self.apns.invalidation_delay is not None:
             options["apns_options"] = ApnsOptions(invalidation_delay=self.apns.invalidation_delay)
+        if self.fcm.uninstall_delay is not None:
+            options["fcm_options"] = FcmOptions(uninstall_delay=self.fcm.uninstall_delay)
         return {
             **options,
             "app_ids": tuple(self.apps.ids),

@@ -33,7 +33,7 @@ from devices.phone import AndroidPhone, IosPhone, Phone
 from fakeproviders.apns import ApnsOptions, FakeApns
 from fakeproviders.ca import LocalCA
 from fakeproviders.faults import Fault, FaultInjector
-from fakeproviders.fcm import FakeFcm
+from fakeproviders.fcm import FakeFcm, FcmOptions
 from fakeproviders.gwallet import HOST as GOOGLE_WALLET_HOST
 from fakeproviders.gwallet import FakeGoogleWallet, WalletOptions
 from fakeproviders.proxy import ConnectProxy, Route
@@ -158,6 +158,7 @@ class Simulation:
         apns_options: ApnsOptions | None = None,
         wallet_issuer_id: str = DEFAULT_WALLET_ISSUER_ID,
         wallet_options: WalletOptions | None = None,
+        fcm_options: FcmOptions | None = None,
     ) -> None:
         """``app_ids`` are the apps the fakes serve; ``team_id``/``key_id`` and ``project_id``
         reuse a team's own ids. A user's own backend comes in through three hooks:
@@ -165,7 +166,9 @@ class Simulation:
         the backend to send) and ``backend`` (a process started with the fakes' environment).
         ``apns_options`` tune both fake APNs environments (e.g. ``ApnsOptions(
         invalidation_delay=0)`` for a 410 right after the first push that reached an uninstalled
-        app; the default is a day, reference/devices.md §1.5)."""
+        app; the default is a day, reference/devices.md §1.5); ``fcm_options`` the fake FCM
+        (e.g. ``FcmOptions(uninstall_delay=3600)``: UNREGISTERED an hour after the phone reported
+        an uninstalled app; the default is 0, devices.md §2.6)."""
         self.state_dir = Path(state_dir) if state_dir is not None else default_state_dir()
         self.clock = clock or VirtualClock()
         self.timeline = Timeline()
@@ -179,6 +182,7 @@ class Simulation:
         self.apns_options = apns_options
         self.wallet_issuer_id = wallet_issuer_id
         self.wallet_options = wallet_options
+        self.fcm_options = fcm_options
         self._reactions: set[asyncio.Task[None]] = set()
         self.api_key = secrets.token_urlsafe(24)
         self.app_key = secrets.token_urlsafe(24)
@@ -238,6 +242,7 @@ class Simulation:
             project_id=self.project_id,
             service_account=account,
             emit=emit,
+            options=self.fcm_options,
         )
         await self.fcm.start(port=self.ports.fcm)
         stack.push_async_callback(self.fcm.stop)

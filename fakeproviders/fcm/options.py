@@ -4,6 +4,10 @@ where tests need a switch, the choice is here with its default and the reason fo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+#: When an uninstalled app's token starts getting UNREGISTERED (reference/devices.md §2.6).
+UninstallRule = Literal["after_delivery", "immediate"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -16,8 +20,15 @@ class FcmOptions:
     project_number: str | None = None
     """The numeric project id, also accepted in ``projects/{number}`` (§1.1) and shown as IID
     ``authorizedEntity`` (§4.1). None derives a stable 12-digit number from the project id."""
+    uninstall_invalidation: UninstallRule = "after_delivery"
+    """``"after_delivery"``: FCM learns of an uninstall from the phone. Sends are accepted until
+    one reaches the phone; the phone finds no app for it and tells FCM, which marks the token
+    for deletion; sends get UNREGISTERED ``uninstall_delay`` later (Google's documented flow,
+    "How uninstalled client app unregistration works", devices.md §2.6). ``"immediate"``:
+    UNREGISTERED ``uninstall_delay`` after the uninstall (a test switch for the wire alone)."""
     uninstall_delay: float = 0.0
-    """Seconds from uninstall to UNREGISTERED (devices.md §2.6: undocumented [U])."""
+    """Clock seconds from the trigger above to UNREGISTERED. Google: "it might take a while for
+    the registration token to be completely removed"; how long is undocumented [U]."""
     rotation_grace: float = 0.0
     """Seconds an old token keeps working after a rotation (see ``FcmRegistry``) [U]."""
     apns_key_configured: bool = True

@@ -5,8 +5,12 @@ one-way rule). Delivery follows reference/fcm.md §5 and devices.md §2.6-§2.7:
 the push at once; offline ones get it from storage when they reconnect, under FCM's limits
 (Android) or APNs' (iOS apps registered with FCM). Sans-IO: time comes from the injected clock,
 and token deaths scheduled for later (uninstall delay, rotation grace, staleness) happen lazily:
-when the token is next looked at, its ``TokenInvalidated`` is emitted, stamped with that time so
-the timeline stays in order.
+when the token is next looked at, its ``TokenInvalidated`` is emitted, stamped with the time the
+token died (the timeline files it there).
+
+An uninstall is not news to FCM: the token keeps working until a push reaches the phone, whose
+FCM client finds no app for it and reports the app gone (:meth:`FcmRegistry.report_app_removed`);
+then the token dies after ``uninstall_delay`` (devices.md §2.6, Google's documented flow).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from fakeproviders.events import (
     discard_event,
 )
 from fakeproviders.fcm.conditions import Condition
+from fakeproviders.fcm.options import UninstallRule
 from fakeproviders.fcm.storage import AndroidQueue, ApnsQueue, Pending
 from fakeproviders.fcm.tokens import (
     WELL_FORMED,
@@ -68,6 +73,7 @@ class _Token:
         "platform",
         "project_id",
         "queue",
+        "removed",
         "token",
     )  # fmt: skip
 
@@ -83,6 +89,8 @@ class _Token:
         self.invalidated_reason: str | None = None
         self.doom: tuple[float, str] | None = None
         """(when, why) the token stops working, if that is scheduled."""
+        self.removed = False
+        """The app was uninstalled from the phone (FCM may not know it yet)."""
         self.queue: AndroidQueue | ApnsQueue | None = None  # created on first store
 
 
@@ -100,8 +108,11 @@ class FcmRegistry:
 
     Settings (plain attributes, switchable at run time):
 
-    - ``uninstall_delay``: seconds between :meth:`unregister` and sends getting UNREGISTERED;
-      how soon FCM notices an uninstall is undocumented (devices.md §2.6 [U]), default 0.
+    - ``uninstall_invalidation``: ``"after_delivery"`` (FCM learns of an uninstall when the
+      phone reports it, after a push reached it) or ``"immediate"`` (at :meth:`unregister`; a
+      test switch). See :class:`~fakeproviders.fcm.options.FcmOptions`.
+    - ``uninstall_delay``: seconds from that moment to sends getting UNREGISTERED; undocumented
+      (devices.md §2.6 [U]), default 0.
     - ``rotation_grace``: seconds the old token keeps working after :meth:`rotate`. Default 0:
       the triggers (reinstall, clear data, restore; devices.md §2.6) delete the old app
       instance, and FCM answers UNREGISTERED for "the client unregistered" (ErrorCode page) [U].
@@ -118,6 +129,7 @@ class FcmRegistry:
         emit: Emit = discard_event,
         project_id: str = "",
         *,
+        uninstall_invalidation: UninstallRule = "after_delivery",
         uninstall_delay: float = 0.0,
         rotation_grace: float = 0.0,
         apns_key_configured: bool = True,
@@ -127,6 +139,7 @@ class FcmRegistry:
         self._clock = clock
         self._emit = emit
         self.project_id = project_id
+        self.uninstall_invalidation = uninstall_invalidation
         self.uninstall_delay = uninstall_delay
         self.rotation_grace = rotation_grace
         self.apns_key_configured = apns_key_configured
@@ -161,6 +174,7 @@ class FcmRegistry:
             record = self._tokens[token]
             if (
                 (record.app_id, record.platform, record.project_id) == (app_id, kind, project)
+                and not record.removed
                 and record.doom is None
                 and self._alive(record, now)
             ):
@@ -170,9 +184,20 @@ class FcmRegistry:
         return self._issue(phone_id, phone, app_id, kind, project, now)
 
     def unregister(self, token: str) -> None:
-        """The app was uninstalled: sends get 404 UNREGISTERED after ``uninstall_delay``."""
+        """The app was uninstalled. FCM hears of it from the phone (:meth:`report_app_removed`),
+        or at once under ``uninstall_invalidation="immediate"``; a reinstall gets a new token."""
         record = self._tokens.get(token)
         if record is None or not self._alive(record, self._clock.now()):
+            return
+        record.removed = True
+        if self.uninstall_invalidation == "immediate":
+            self._doom(record, self.uninstall_delay, "uninstalled")
+
+    def report_app_removed(self, token: str) -> None:
+        """The phone's FCM client got a push for an app that is not installed and says so: FCM
+        marks the token for deletion, and sends get 404 UNREGISTERED ``uninstall_delay`` later."""
+        record = self._tokens.get(token)
+        if record is None or record.doom is not None or not self._alive(record, self._clock.now()):
             return
         self._doom(record, self.uninstall_delay, "uninstalled")
 
@@ -376,7 +401,7 @@ class FcmRegistry:
         if record.invalidated_reason is not None:
             return False
         if record.doom is not None and now >= record.doom[0]:
-            self._invalidate(record, record.doom[1], now)
+            self._invalidate(record, record.doom[1], record.doom[0])
             return False
         if record.platform is Platform.ANDROID:
             self._notice_staleness(self._phones[record.phone_id], now)
@@ -389,7 +414,7 @@ class FcmRegistry:
         for token in phone.tokens:
             record = self._tokens[token]
             if record.invalidated_reason is None and record.platform is Platform.ANDROID:
-                self._invalidate(record, "stale", now)
+                self._invalidate(record, "stale", phone.last_seen + self.stale_after)
 
     def _invalidate(self, record: _Token, reason: str, at: float) -> None:
         record.invalidated_reason = reason

@@ -66,6 +66,7 @@ class FakeFcm:
             clock,
             emit,
             project_id,
+            uninstall_invalidation=options.uninstall_invalidation,
             uninstall_delay=options.uninstall_delay,
             rotation_grace=options.rotation_grace,
             apns_key_configured=options.apns_key_configured,

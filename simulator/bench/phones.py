@@ -86,9 +86,9 @@ def _child(mode: str, count: int) -> dict[str, Any]:
     events: list[Any] = []
     emit = events.append if mode == "timeline" else _discard
     kept = [
-        (IosPhone if i % 2 == 0 else AndroidPhone)(
-            f"phone-{i}", push_service=apns if i % 2 == 0 else fcm, clock=clock, emit=emit
-        )
+        IosPhone(f"phone-{i}", push_service=apns, clock=clock, emit=emit)
+        if i % 2 == 0
+        else AndroidPhone(f"phone-{i}", push_service=fcm, clock=clock, emit=emit)
         for i in range(count)
     ]
     result.update(seconds=time.perf_counter() - began, rss=rss_mb())

@@ -23,6 +23,7 @@ class RecordingPushService:
         self.environments: dict[str, str | None] = {}
         self.unregistered: list[str] = []
         self.rotated: list[str] = []
+        self.reported_removed: list[str] = []
         self.inboxes: dict[str, Any] = {}
 
     def register(
@@ -46,6 +47,9 @@ class RecordingPushService:
     def unregister(self, token: str) -> None:
         self.unregistered.append(token)
         self.tokens = {k: v for k, v in self.tokens.items() if v != token}
+
+    def report_app_removed(self, token: str) -> None:
+        self.reported_removed.append(token)
 
     def rotate(self, token: str) -> str:
         self.rotated.append(token)

@@ -114,3 +114,15 @@ def test_push_after_uninstall_is_dropped():
     rig.service.inboxes[rig.phone.phone_id].push_arrived(token, "p1", {}, {"aps": {"alert": "x"}})
     dropped = rig.last(ev.PushDropped)
     assert (dropped.token, dropped.reason) == (token, "no app holds the token")
+
+
+def test_android_reports_a_push_for_an_uninstalled_app_to_fcm():
+    """An Android phone drops a message for an app it no longer has and tells FCM the app is
+    gone: that report is how FCM learns of an uninstall (devices.md §2.6)."""
+    rig = _rig(AndroidPhone)
+    token = rig.phone.app(APP).token
+    rig.phone.uninstall(APP)
+    assert rig.service.reported_removed == []
+    rig.service.push(rig.phone.phone_id, token, {"notification": {"title": "x"}})
+    assert rig.last(ev.PushDropped).token == token
+    assert rig.service.reported_removed == [token]

@@ -247,6 +247,7 @@ async def test_uninstalled_token_gets_404_unregistered(
     token = await minted_token(fcm, account, client, clock)
     device_token = fcm.registry.register("phone-1", APP)
     fcm.registry.unregister(device_token)
+    fcm.registry.report_app_removed(device_token)  # a push reached the phone, which said so
     response = await send(client, fcm, token, {"message": {"token": device_token}})
     assert response.status_code == 404
     assert response.headers["content-type"] == JSON_TYPE

@@ -163,6 +163,7 @@ def test_validate_only_still_looks_the_token_up(h: Harness) -> None:
     """A dry run to an uninstalled token is 404 UNREGISTERED, like a real send (reference §8)."""
     token, _ = h.phone()
     h.registry.unregister(token)
+    h.registry.report_app_removed(token)  # a push reached the phone, which said so
     reply = h.send({"token": token}, validate_only=True)
     assert (reply.status, error_code(reply)) == (404, "UNREGISTERED")
 
@@ -272,6 +273,7 @@ def test_fid_of_an_uninstalled_instance_is_unregistered(h: Harness) -> None:
     """An FID whose app was uninstalled is 404 UNREGISTERED, like its token."""
     token, _ = h.phone()
     h.registry.unregister(token)
+    h.registry.report_app_removed(token)  # a push reached the phone, which said so
     reply = h.send({"fid": token.split(":")[0]})
     assert (reply.status, error_code(reply)) == (404, "UNREGISTERED")
 

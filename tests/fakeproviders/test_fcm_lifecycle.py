@@ -39,8 +39,10 @@ def test_rotate_issues_a_new_token_and_kills_the_old_one(registry: FcmRegistry) 
 def test_old_token_works_during_the_rotation_grace(
     registry: FcmRegistry, clock: ManualClock, events: list[object]
 ) -> None:
-    """With rotation_grace, the old token stays valid that long, then dies (noticed lazily)."""
+    """With rotation_grace, the old token stays valid that long, then dies (noticed lazily, and
+    stamped with the time it died)."""
     registry.rotation_grace = 600.0
+    rotated_at = clock.now()
     old = registry.register("phone-1", APP)
     registry.rotate(old)
     clock.advance(599)
@@ -48,7 +50,7 @@ def test_old_token_works_during_the_rotation_grace(
     clock.advance(2)
     assert not registry.lookup(old).active  # type: ignore[union-attr]
     [dead] = [e for e in events if isinstance(e, TokenInvalidated)]
-    assert (dead.reason, dead.at) == ("rotated", clock.now())
+    assert (dead.reason, dead.at) == ("rotated", rotated_at + 600)
 
 
 def test_rotate_does_not_carry_topics_over(registry: FcmRegistry) -> None:
@@ -68,10 +70,12 @@ def test_rotate_of_an_unknown_token_raises(registry: FcmRegistry) -> None:
 def test_uninstall_delay_keeps_the_token_valid_for_a_while(
     registry: FcmRegistry, clock: ManualClock
 ) -> None:
-    """With uninstall_delay, sends still work that long after uninstall, then UNREGISTERED."""
+    """With uninstall_delay, sends still work that long after the phone's report, then
+    UNREGISTERED."""
     registry.uninstall_delay = 3600.0
     token = registry.register("phone-1", APP)
     registry.unregister(token)
+    registry.report_app_removed(token)  # a push reached the phone, which said so
     clock.advance(3599)
     assert registry.lookup(token).active  # type: ignore[union-attr]
     clock.advance(1)
@@ -93,6 +97,7 @@ def test_uninstall_drops_topic_subscriptions(registry: FcmRegistry) -> None:
     token = registry.register("phone-1", APP)
     registry.subscribe(token, "news")
     registry.unregister(token)
+    registry.report_app_removed(token)  # a push reached the phone, which said so
     assert registry.topics.subscribers("news") == []
 
 
@@ -141,5 +146,6 @@ def test_registrations_lists_every_token(registry: FcmRegistry) -> None:
     android = registry.register("a", APP)
     ios = registry.register("b", APP, platform="ios")
     registry.unregister(android)
+    registry.report_app_removed(android)  # a push reached the phone, which said so
     states = {r.token: (r.platform, r.active) for r in registry.registrations()}
     assert states == {android: ("android", False), ios: ("ios", True)}

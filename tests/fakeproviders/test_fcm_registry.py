@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from devices.push_service import PushService
+from devices.android import FcmPushService
 from fakeproviders.events import (
     NotificationDelivered,
     NotificationDiscarded,
@@ -49,9 +49,10 @@ def send(registry: FcmRegistry, token: str, push_id: str, **headers: str) -> Del
 
 
 def test_registry_has_the_push_service_methods() -> None:
-    """FcmRegistry implements devices' PushService protocol: same positional parameters."""
-    for name in ("register", "unregister", "rotate", "connect", "disconnect"):
-        theirs = list(inspect.signature(getattr(PushService, name)).parameters)
+    """FcmRegistry implements the FcmPushService protocol of devices' Android phone: same
+    positional parameters."""
+    for name in ("register", "unregister", "rotate", "connect", "disconnect", "report_app_removed"):
+        theirs = list(inspect.signature(getattr(FcmPushService, name)).parameters)
         ours = [
             p.name
             for p in inspect.signature(getattr(FcmRegistry, name)).parameters.values()
@@ -206,13 +207,24 @@ def test_over_hundred_pending_drops_all_and_signals_deleted_messages(
     assert inbox.ids[1:] == ["after"]
 
 
-def test_uninstall_makes_the_token_unregistered(
+def test_uninstall_alone_keeps_the_token_working(registry: FcmRegistry) -> None:
+    """FCM does not know of an uninstall until the phone tells it: sends are still accepted and
+    stored for the phone (Google's documented flow, devices.md §2.6)."""
+    token = registry.register("phone-1", APP)
+    registry.unregister(token)
+    assert registry.lookup(token).active  # type: ignore[union-attr]
+    assert send(registry, token, "m1") is Delivery.STORED
+
+
+def test_the_phones_report_makes_the_token_unregistered(
     registry: FcmRegistry, events: list[ProviderEvent]
 ) -> None:
-    """After unregister the token is inactive, stored pushes are dropped, sends are refused."""
+    """Once the phone reports the app gone, the token is inactive, what was stored for it is
+    dropped and sends are refused."""
     token = registry.register("phone-1", APP)
     send(registry, token, "m1")
     registry.unregister(token)
+    registry.report_app_removed(token)
     registration = registry.lookup(token)
     assert registration is not None
     assert (registration.active, registration.invalidated_reason) == (False, "uninstalled")
@@ -222,6 +234,33 @@ def test_uninstall_makes_the_token_unregistered(
         "uninstalled", APP, "phone-1"
     )  # fmt: skip
     assert [e.reason for e in of(events, NotificationDiscarded)] == ["uninstalled"]
+
+
+def test_a_push_for_an_uninstalled_app_reaches_the_phone_that_reports_it(
+    registry: FcmRegistry,
+) -> None:
+    """The first push after an uninstall is delivered; the phone's report ends the token."""
+
+    class ReportingInbox(Inbox):
+        def push_arrived(self, token: str, *rest: Any) -> None:
+            super().push_arrived(token, *rest)
+            registry.report_app_removed(token)
+
+    inbox = ReportingInbox()
+    registry.connect("phone-1", inbox)
+    token = registry.register("phone-1", APP)
+    registry.unregister(token)
+    assert send(registry, token, "m1") is Delivery.DELIVERED
+    assert inbox.ids == ["m1"]
+    assert send(registry, token, "m2") is Delivery.UNREGISTERED
+
+
+def test_immediate_mode_ends_the_token_at_uninstall(registry: FcmRegistry) -> None:
+    """uninstall_invalidation="immediate" (a test switch) needs no report from the phone."""
+    registry.uninstall_invalidation = "immediate"
+    token = registry.register("phone-1", APP)
+    registry.unregister(token)
+    assert send(registry, token, "m1") is Delivery.UNREGISTERED
 
 
 def test_reinstall_gets_a_new_token(registry: FcmRegistry) -> None:

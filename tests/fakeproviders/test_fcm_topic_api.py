@@ -26,6 +26,7 @@ def test_iid_batch_add_subscribes_and_answers_per_token(h: Harness) -> None:
     good = h.registry.register("phone-1", APP)
     dead = h.registry.register("phone-2", APP)
     h.registry.unregister(dead)
+    h.registry.report_app_removed(dead)  # a push reached the phone, which said so
     reply = batch(h, "batchAdd", "news", [good, dead, "not-a-token"])
     assert reply.status == 200
     assert body(reply) == {"results": [{}, {"error": "NOT_FOUND"}, {"error": "INVALID_ARGUMENT"}]}

@@ -27,7 +27,7 @@ import pytest
 from fakeproviders.apns import ApnsOptions
 from fakeproviders.ca import LocalCA
 from fakeproviders.clock import WallClock
-from fakeproviders.fcm import FakeFcm, ServiceAccount
+from fakeproviders.fcm import FakeFcm, FcmOptions, ServiceAccount
 from simulator.simulation import Simulation
 from simulator.up import export_lines, write_trust_bundle
 
@@ -44,10 +44,14 @@ RunNode = Callable[..., Awaitable[Any]]
 
 @pytest.fixture
 async def sim(state_dir: Path) -> AsyncIterator[Simulation]:
-    """A running simulation whose fake APNs answers 410 as soon as an app is uninstalled, so the
-    error path needs no first delivery (the wire is under test here, not Apple's deferral)."""
-    options = ApnsOptions(uninstall_invalidation="immediate")
-    async with Simulation(state_dir=state_dir, apns_options=options) as running:
+    """A running simulation whose fakes answer 410 / UNREGISTERED as soon as an app is
+    uninstalled, so the error path needs no first delivery (the wire is under test here, not
+    Apple's or Google's deferral)."""
+    async with Simulation(
+        state_dir=state_dir,
+        apns_options=ApnsOptions(uninstall_invalidation="immediate"),
+        fcm_options=FcmOptions(uninstall_invalidation="immediate"),
+    ) as running:
         yield running
 
 
@@ -177,12 +181,14 @@ def account(request: pytest.FixtureRequest) -> ServiceAccount:
 
 @pytest.fixture
 async def fcm(ca: LocalCA, account: ServiceAccount) -> AsyncIterator[FakeFcm]:
-    """A fake FCM alone (no simulation) on the wall clock, for the module's ``PROJECT``."""
+    """A fake FCM alone (no simulation) on the wall clock, for the module's ``PROJECT``; an
+    uninstall is UNREGISTERED at once, as in ``sim``."""
     server = FakeFcm(
         clock=WallClock(),
         ssl_context=ca.server_ssl_context(alpn=("h2", "http/1.1")),
         project_id=account.project_id,
         service_account=account,
+        options=FcmOptions(uninstall_invalidation="immediate"),
     )
     await server.start()
     yield server

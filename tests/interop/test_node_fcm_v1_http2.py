@@ -18,8 +18,9 @@ async def test_fcm_v1_http2_through_the_proxy_delivers_and_reports_unregistered(
     sim: Simulation, run_node: RunNode
 ) -> None:
     """sendMulticast() gets its token from www.googleapis.com/oauth2/v4/token and sends over
-    HTTP/2: the live token's phone shows the notification, and the token of an app uninstalled
-    (whose phone already told FCM so) comes back in the package's list of unregistered tokens."""
+    HTTP/2: the live token's phone shows the notification, and the token of an uninstalled app
+    (UNREGISTERED at once in this fixture) comes back in the package's list of unregistered
+    tokens."""
     phone = sim.add_android()
     live = str(phone.install(DEFAULT_APP_ID, user_id="alice", answer="allow").token)
     gone = sim.add_android()

@@ -34,6 +34,7 @@ def test_every_section_reaches_the_simulation_options(tmp_path):
             key_id = "KEY1234567"
             [fcm]
             project_id = "acme-prod"
+            uninstall_delay = 3600
             [ports]
             apns = 8443
             [up]
@@ -48,6 +49,7 @@ def test_every_section_reaches_the_simulation_options(tmp_path):
     assert options["app_ids"] == ("com.acme.shop", "com.acme.admin")
     assert (options["team_id"], options["key_id"]) == ("ABCDE12345", "KEY1234567")
     assert options["project_id"] == "acme-prod"
+    assert options["fcm_options"].uninstall_delay == 3600
     assert options["webhooks"] == (
         WebhookTemplate(url="http://127.0.0.1:9000/devices", events=frozenset({"token"})),
     )
