@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="no terminal UI, just a log line per endpoint (the default when not on a terminal)",
     )
     up.add_argument("--no-demo", action="store_true", help="start with no phones")
+    _web_options(up)
     for name, what in (
         ("apns", "sandbox APNs"),
         ("apns-production", "production APNs"),
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="pause between a scenario's steps (default 0.8)",
     )
+    _web_options(tui)
 
     env = commands.add_parser(
         "env",
@@ -193,6 +195,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _state_dir_option(bench)
     return parser
+
+
+def _web_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--web",
+        action="store_true",
+        help="serve the UI as a web page on 127.0.0.1 (each browser tab gets its own view)",
+    )
+    parser.add_argument(
+        "--web-port", type=_port, default=0, metavar="PORT", help="the web page's port (0: free)"
+    )
 
 
 def _state_dir_option(parser: argparse.ArgumentParser) -> None:
@@ -338,8 +351,10 @@ def _tui(args: argparse.Namespace) -> int:
     if args.pace < 0:
         print("pushsim tui: --pace must not be negative", file=sys.stderr)
         return 2
-    from simulator.tui import run_tui  # Textual loads only when asked for
+    from simulator.tui import run_tui, run_web_tui  # Textual loads only when asked for
 
+    if args.web:
+        return run_web_tui(state_dir=args.state_dir, port=args.web_port)
     return run_tui(state_dir=args.state_dir, scenario=args.scenario, pace=args.pace)
 
 
@@ -378,6 +393,7 @@ def _up(args: argparse.Namespace) -> int:
                 on_ready=lambda endpoints: print(describe(endpoints, state_dir), flush=True),
                 tui=tui,
                 options=options,
+                web_port=args.web_port if args.web else None,
             )
         )
     except OSError as exc:

@@ -47,9 +47,11 @@ async def serve(
     stop: asyncio.Event | None = None,
     tui: bool = False,
     options: Mapping[str, Any] | None = None,
+    web_port: int | None = None,
 ) -> None:
     """Run until ``stop`` is set (or SIGINT/SIGTERM, or the user quits the TUI when ``tui``);
-    ``on_ready`` gets the endpoints. ``options`` go to :class:`Simulation` (apps, ids, hooks)."""
+    ``on_ready`` gets the endpoints. ``options`` go to :class:`Simulation` (apps, ids, hooks).
+    With ``web_port``, the UI is served as a web page on loopback instead of the terminal."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -73,7 +75,11 @@ async def serve(
                     await add_demo_fleet(sim, sim.app_ids[0])
                 write_atomic(endpoints_path, json.dumps(endpoints, indent=2).encode())
                 on_ready(endpoints)
-                if tui:
+                if web_port is not None:
+                    from simulator.tui import serve_web_for  # Textual loads only when asked for
+
+                    await serve_web_for(sim, port=web_port, stop=stop, extra=endpoints)
+                elif tui:
                     from simulator.tui import run_tui_for  # Textual loads only when asked for
 
                     await _first_of(stop.wait(), run_tui_for(sim, extra=endpoints))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +54,42 @@ async def run_tui_for(
     app = PushsimApp(sim, endpoints=extra, scenario=scenario, pace=pace)
     await app.run_async()
     return app.return_code or 0
+
+
+async def serve_web_for(
+    sim: Simulation,
+    *,
+    port: int,
+    stop: asyncio.Event,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Serve the UI over ``sim`` as a web page on ``127.0.0.1:port`` until ``stop`` is set; each
+    browser tab gets its own view of the same simulation."""
+    from simulator.tui.web import serve_web
+
+    await serve_web(
+        lambda: PushsimApp(sim, endpoints=extra),
+        port=port,
+        stop=stop,
+        on_ready=lambda url: print(f"pushsim web UI: {url}", flush=True),
+    )
+
+
+def run_web_tui(*, state_dir: Path | None = None, port: int = 0) -> int:
+    """``pushsim tui --web``: a simulation with the demo fleet, its UI served as a web page until
+    Ctrl-C or SIGTERM."""
+
+    async def main() -> None:
+        from simulator.up import add_demo_fleet
+
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        async with Simulation(state_dir=state_dir) as sim:
+            await add_demo_fleet(sim, sim.app_ids[0])
+            await serve_web_for(sim, port=port, stop=stop)
+
+    asyncio.run(main())
+    print("pushsim stopped.")
+    return 0
