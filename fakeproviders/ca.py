@@ -22,7 +22,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 #: Names every server certificate covers: loopback, and the real hosts of Apple and Google that
@@ -46,6 +46,17 @@ SERVER_NAMES: tuple[str, ...] = (
 )
 
 _CA_VALIDITY = datetime.timedelta(days=3650)
+_CA_KEY_USAGE = x509.KeyUsage(
+    digital_signature=True,
+    key_cert_sign=True,
+    crl_sign=True,
+    content_commitment=False,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    encipher_only=False,
+    decipher_only=False,
+)
 _LEAF_VALIDITY = datetime.timedelta(days=825)
 # Renew a leaf well before it expires, so a long-lived state dir never serves an expired cert.
 _RENEW_MARGIN = datetime.timedelta(days=30)
@@ -100,21 +111,9 @@ class LocalCA:
                 .serial_number(x509.random_serial_number())
                 .not_valid_before(now - datetime.timedelta(days=1))
                 .not_valid_after(now + _CA_VALIDITY)
-                .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-                .add_extension(
-                    x509.KeyUsage(
-                        digital_signature=True,
-                        key_cert_sign=True,
-                        crl_sign=True,
-                        content_commitment=False,
-                        key_encipherment=False,
-                        data_encipherment=False,
-                        key_agreement=False,
-                        encipher_only=False,
-                        decipher_only=False,
-                    ),
-                    critical=True,
-                )
+                # One intermediate below: the WWDR-like CA of Wallet passes (wallet.md §5).
+                .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
+                .add_extension(_CA_KEY_USAGE, critical=True)
                 .add_extension(
                     x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
                 )
@@ -210,6 +209,53 @@ class LocalCA:
         )
         return issued
 
+    def intermediate(
+        self, common_name: str, stem: str
+    ) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
+        """An intermediate CA signed by this CA, kept as ``<stem>.pem`` / ``<stem>-key.pem`` in
+        the state directory and reused (Wallet passes chain to a WWDR-like one,
+        reference/wallet.md §5). RSA, as Apple's intermediates are."""
+        cert_file = self.state_dir / f"{stem}.pem"
+        key_file = self.state_dir / f"{stem}-key.pem"
+        with _locked(self.state_dir):
+            if cert_file.exists() and key_file.exists():
+                cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+                # Our own key, written by this method: skip the slow RSA consistency check.
+                key = serialization.load_pem_private_key(
+                    key_file.read_bytes(), password=None, unsafe_skip_rsa_key_validation=True
+                )
+                if (
+                    isinstance(key, rsa.RSAPrivateKey)
+                    and cert.issuer == self._cert.subject
+                    and cert.not_valid_after_utc - _RENEW_MARGIN > _utcnow()
+                    and _issued_by(cert, self._cert)
+                ):
+                    return cert, key
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            now = _utcnow()
+            cert = (
+                x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+                .issuer_name(self._cert.subject)
+                .public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(days=1))
+                .not_valid_after(now + _LEAF_VALIDITY)
+                .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+                .add_extension(_CA_KEY_USAGE, critical=True)
+                .add_extension(
+                    x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+                )
+                .add_extension(
+                    x509.AuthorityKeyIdentifier.from_issuer_public_key(self._key.public_key()),
+                    critical=False,
+                )
+                .sign(self._key, hashes.SHA256())
+            )
+            write_atomic(key_file, _key_pem(key), private=True)
+            write_atomic(cert_file, cert.public_bytes(serialization.Encoding.PEM))
+            return cert, key
+
     def client_ssl_context(self) -> ssl.SSLContext:
         """A client-side context that trusts only this CA (for tests and in-process senders)."""
         return ssl.create_default_context(cafile=str(self.cert_path))
@@ -242,14 +288,20 @@ class LocalCA:
             or cert.not_valid_after_utc - _RENEW_MARGIN < _utcnow()
         ):
             return False
-        try:
-            cert.verify_directly_issued_by(self._cert)
-        except (ValueError, TypeError, InvalidSignature):  # signed by an earlier CA
+        if not _issued_by(cert, self._cert):  # signed by an earlier CA
             return False
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         return {str(v) for v in san.get_values_for_type(x509.DNSName)} | {
             str(v) for v in san.get_values_for_type(x509.IPAddress)
         } == {str(_general_name(n).value) for n in names}
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 def _general_name(name: str) -> x509.GeneralName:
@@ -272,7 +324,7 @@ def _load_pair(
     return cert, key
 
 
-def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+def _key_pem(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,

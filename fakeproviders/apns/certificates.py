@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from fakeproviders.apns.passes import PASS_TYPE_OID
 from fakeproviders.apns.reasons import ApnsReason
 from fakeproviders.ca import IssuedCertificate, LocalCA
 
@@ -42,11 +43,15 @@ class PushCertificate:
         return len(self.topics) > 1
 
 
-def read_certificate(der: bytes, environment: str) -> PushCertificate | ApnsReason:
+def read_certificate(
+    der: bytes, environment: str, pass_environments: frozenset[str] = frozenset({"production"})
+) -> PushCertificate | ApnsReason:
     """The push certificate in ``der`` if it may be used in ``environment``, else the reason.
 
     TLS has already checked that it chains to the trusted CA and is in its validity period; what
     is left is what APNs checks after the handshake (BadCertificate, BadCertificateEnvironment).
+    A Pass Type ID certificate pushes to its pass type only, in ``pass_environments``
+    (reference/wallet.md §4: "works only in the production environment").
     """
     try:
         cert = x509.load_der_x509_certificate(der)
@@ -57,6 +62,10 @@ def read_certificate(der: bytes, environment: str) -> PushCertificate | ApnsReas
         return ApnsReason.BadCertificate
     if not uid:
         return ApnsReason.BadCertificate
+    if PASS_TYPE_OID in extensions:
+        if environment not in pass_environments:
+            return ApnsReason.BadCertificateEnvironment
+        return PushCertificate(uid, frozenset({uid}), pass_environments)
     environments = {
         name
         for name, oid in (("sandbox", SANDBOX_OID), ("production", PRODUCTION_OID))

@@ -74,6 +74,10 @@ class ApnsOptions:
     """Push types a certificate connection may send; others get 403 Forbidden. Apple: certificates
     support "only a subset" (§1.4) and ``location`` is token-only; the rest of the list is [U].
     None allows all."""
+    pass_environments: frozenset[str] = frozenset({"production"})
+    """Where a Pass Type ID certificate may push pass updates. reference/wallet.md §4: "works only
+    in the production environment"; a pass certificate in sandbox gets 403
+    BadCertificateEnvironment (which reason Apple gives there is [U])."""
     max_payload_bytes: int = 4096
     max_voip_payload_bytes: int = 5120
     max_broadcast_payload_bytes: int = 5120

@@ -399,7 +399,7 @@ class FakeApns:
     def _authenticate(self, der: bytes | None) -> ConnectionAuth | ApnsReason:
         if der is None or not self._certificates:
             return ConnectionAuth()
-        certificate = read_certificate(der, self.environment)
+        certificate = read_certificate(der, self.environment, self.options.pass_environments)
         return certificate if isinstance(certificate, ApnsReason) else ConnectionAuth(certificate)
 
     def _opened(self, connection: ApnsConnection) -> None:

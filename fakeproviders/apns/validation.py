@@ -23,6 +23,7 @@ from fakeproviders.apns.keys import ApnsSigningKey
 from fakeproviders.apns.kinds import token_fits_topic
 from fakeproviders.apns.liveactivity import live_activity_payload_ok
 from fakeproviders.apns.options import ApnsOptions
+from fakeproviders.apns.passes import is_pass_topic
 from fakeproviders.apns.ratelimit import TokenRateLimiter
 from fakeproviders.apns.reasons import ApnsReason
 from fakeproviders.apns.registry import ApnsTokenRecord
@@ -222,7 +223,7 @@ class ApnsValidator:
                 problem = ApnsReason.Forbidden  # "only a subset" on certificates (§1.4)
         if problem is not None:
             return reject(problem, token)
-        payload = self._payload(body, push_type)
+        payload = self._payload(body, push_type, is_pass_topic(base))
         if isinstance(payload, ApnsReason):
             return reject(payload, token)
 
@@ -309,8 +310,11 @@ class ApnsValidator:
                 return topic[: -len(suffix)], suffix
         return None
 
-    def _payload(self, body: bytes, push_type: str) -> Mapping[str, Any] | ApnsReason:
-        """The JSON payload, or why it is refused (§1.5)."""
+    def _payload(
+        self, body: bytes, push_type: str, pass_update: bool = False
+    ) -> Mapping[str, Any] | ApnsReason:
+        """The JSON payload, or why it is refused (§1.5). A pass update is only a wake-up: any
+        JSON object will do, ``{}`` included, and what it holds is ignored (wallet.md §4)."""
         if not body:
             return ApnsReason.PayloadEmpty
         limit = self.options.max_payload_bytes
@@ -324,7 +328,7 @@ class ApnsValidator:
             return self.options.invalid_payload_reason
         if not isinstance(payload, dict):
             return self.options.invalid_payload_reason
-        if push_type == "mdm" or not self.options.require_aps:
+        if push_type == "mdm" or pass_update or not self.options.require_aps:
             return payload
         aps = payload.get("aps")
         if not isinstance(aps, dict):
