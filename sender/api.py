@@ -35,8 +35,11 @@ from .api_schemas import (
     SegmentIn,
     SegmentOut,
 )
+from .cards import CardService
+from .cards_api import install_card_routes
 from .errors import InvalidInput, NotFound
 from .models import Device, NotificationRequest, Segment
+from .passkit import install_passkit_routes
 from .service import SenderService
 from .stats import Stats
 
@@ -55,8 +58,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def create_app(service: SenderService, *, api_key: str, app_key: str) -> FastAPI:
-    """Build the API for ``service``. The app's lifespan starts and stops the service's workers."""
+def create_app(
+    service: SenderService, *, api_key: str, app_key: str, cards: CardService | None = None
+) -> FastAPI:
+    """Build the API for ``service``. The app's lifespan starts and stops the service's workers.
+    With ``cards``, the loyalty-card API (``/v1/cards``) and the PassKit web service
+    (``/passkit/v1/...``) are served too."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -165,6 +172,9 @@ def create_app(service: SenderService, *, api_key: str, app_key: str) -> FastAPI
             notification_id=event.notification_id, token=event.token, event=event.event, at=event.at
         )
 
+    if cards is not None:
+        install_card_routes(app, cards, api_auth)
+        install_passkit_routes(app, cards)
     return app
 
 

@@ -90,6 +90,73 @@ class EngagementRecorded(SenderEvent):
     """``"received"``, ``"opened"`` or ``"dismissed"``."""
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CardIssued(SenderEvent):
+    """A loyalty card was issued to a user (an Apple pass or a Google Wallet object)."""
+
+    card_id: str
+    user_id: str
+    platform: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CardChanged(SenderEvent):
+    """A card's points or tier changed (its new ``version``)."""
+
+    card_id: str
+    version: int
+    points: int
+    tier: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CardUpdatePushed(SenderEvent):
+    """A device was told of a card change: an APNs pass push (``token``) or a Google Wallet
+    PATCH (``token`` = ``"google-wallet"``); ``status`` 200 when accepted."""
+
+    card_id: str
+    version: int
+    token: str
+    status: int
+    reason: str | None = None
+    push_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PassDeviceRegistered(SenderEvent):
+    """PassKit web service: a device registered a pass for updates (``created`` False: again)."""
+
+    card_id: str
+    device_library_id: str
+    push_token: str
+    created: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PassDeviceUnregistered(SenderEvent):
+    """A device's registration for a pass ended: ``"device"`` (it asked) or the APNs reason."""
+
+    card_id: str
+    device_library_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PassServed(SenderEvent):
+    """The web service answered a request for a pass: 200 with the pass, or 304 unchanged."""
+
+    card_id: str
+    status: int
+    version: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PassLogReceived(SenderEvent):
+    """A device reported a web-service error through ``POST /v1/log``."""
+
+    message: str
+
+
 Emit = Callable[[SenderEvent], None]
 
 

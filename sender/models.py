@@ -156,3 +156,84 @@ class Batch:
     """Tokens still without an outcome (an FCM topic or condition is one entry)."""
     taken_over_from: str | None = None
     """The instance whose lease ran out, when this claim took the batch over."""
+
+
+CardPlatform = Literal["ios", "android"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LoyaltyCard:
+    """A loyalty card issued to a user: an Apple Wallet store card or a Google Wallet loyalty
+    object (reference/wallet.md)."""
+
+    card_id: str
+    """The pass's ``serialNumber`` (Apple) or the object id's suffix (Google)."""
+    user_id: str
+    platform: CardPlatform
+    program: str
+    """The pass type identifier (Apple) or the loyalty class id (Google)."""
+    member_name: str
+    points: int
+    tier: str
+    auth_token: str | None = None
+    """Apple: the pass's ``authenticationToken`` (never changes, reference/wallet.md §2)."""
+    version: int = 1
+    """1 when issued, one more at every change."""
+    tag: int = 0
+    """The store's update sequence at the last change: the PassKit ``lastUpdated`` tag."""
+    modified_at: int = 0
+    """Whole seconds, strictly increasing per card: the pass's ``Last-Modified``."""
+    created_at: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        del out["auth_token"]  # a credential of the pass, not for API listings
+        return out
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PassRegistration:
+    """A device that registered a pass for updates (PassKit web service, wallet.md §1)."""
+
+    device_library_id: str
+    pass_type_id: str
+    serial_number: str
+    push_token: str
+    registered_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CardUpdate:
+    """One change of a card, and how each device was told."""
+
+    card_id: str
+    version: int
+    at: float
+    points: int
+    tier: str
+    outcomes: tuple[CardDelivery, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CardDelivery:
+    """How one device (an APNs pass push) or Google Wallet (a PATCH) heard of a card change."""
+
+    card_id: str
+    version: int
+    target: str
+    """The APNs push token, or ``"google-wallet"``."""
+    device_library_id: str | None
+    outcome: Outcome
+    status: int
+    reason: str | None
+    push_id: str | None
+    at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

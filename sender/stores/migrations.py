@@ -76,6 +76,58 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX batches_open ON batches (done, owner);
     """,
+    # 4: loyalty cards, the devices registered for their passes, their updates and outcomes.
+    """
+    CREATE TABLE cards (
+        card_id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        platform TEXT NOT NULL CHECK (platform IN ('ios', 'android')),
+        program TEXT NOT NULL,
+        member_name TEXT NOT NULL,
+        points INTEGER NOT NULL,
+        tier TEXT NOT NULL,
+        auth_token TEXT,
+        version INTEGER NOT NULL,
+        tag INTEGER NOT NULL,
+        modified_at INTEGER NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX cards_user ON cards (user_id);
+    CREATE TABLE pass_registrations (
+        device_library_id TEXT NOT NULL,
+        pass_type_id TEXT NOT NULL,
+        serial_number TEXT NOT NULL,
+        push_token TEXT NOT NULL,
+        registered_at REAL NOT NULL,
+        PRIMARY KEY (device_library_id, pass_type_id, serial_number)
+    );
+    CREATE INDEX pass_registrations_pass ON pass_registrations (pass_type_id, serial_number);
+    CREATE INDEX pass_registrations_token ON pass_registrations (push_token);
+    CREATE TABLE card_updates (
+        card_id TEXT NOT NULL REFERENCES cards (card_id),
+        version INTEGER NOT NULL,
+        at REAL NOT NULL,
+        points INTEGER NOT NULL,
+        tier TEXT NOT NULL,
+        PRIMARY KEY (card_id, version)
+    );
+    CREATE TABLE card_deliveries (
+        card_id TEXT NOT NULL REFERENCES cards (card_id),
+        version INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        device_library_id TEXT,
+        outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'failed')),
+        status INTEGER NOT NULL,
+        reason TEXT,
+        push_id TEXT,
+        at REAL NOT NULL
+    );
+    CREATE INDEX card_deliveries_card ON card_deliveries (card_id, version);
+    CREATE TABLE pass_logs (
+        at REAL NOT NULL,
+        message TEXT NOT NULL
+    );
+    """,
 )
 
 POSTGRES_MIGRATIONS: tuple[str, ...] = (
@@ -141,5 +193,59 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (notification_id, seq)
     );
     CREATE INDEX batches_open ON batches (rowid) WHERE done = 0;
+    """,
+    # 2: loyalty cards, the devices registered for their passes, their updates and outcomes.
+    """
+    CREATE TABLE cards (
+        card_id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        platform TEXT NOT NULL CHECK (platform IN ('ios', 'android')),
+        program TEXT NOT NULL,
+        member_name TEXT NOT NULL,
+        points INTEGER NOT NULL,
+        tier TEXT NOT NULL,
+        auth_token TEXT,
+        version INTEGER NOT NULL,
+        tag INTEGER NOT NULL,
+        modified_at INTEGER NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX cards_user ON cards (user_id);
+    CREATE TABLE pass_registrations (
+        device_library_id TEXT NOT NULL,
+        pass_type_id TEXT NOT NULL,
+        serial_number TEXT NOT NULL,
+        push_token TEXT NOT NULL,
+        registered_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (device_library_id, pass_type_id, serial_number)
+    );
+    CREATE INDEX pass_registrations_pass ON pass_registrations (pass_type_id, serial_number);
+    CREATE INDEX pass_registrations_token ON pass_registrations (push_token);
+    CREATE TABLE card_updates (
+        card_id TEXT NOT NULL REFERENCES cards (card_id),
+        version INTEGER NOT NULL,
+        at DOUBLE PRECISION NOT NULL,
+        points INTEGER NOT NULL,
+        tier TEXT NOT NULL,
+        PRIMARY KEY (card_id, version)
+    );
+    CREATE TABLE card_deliveries (
+        rowid BIGSERIAL UNIQUE,
+        card_id TEXT NOT NULL REFERENCES cards (card_id),
+        version INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        device_library_id TEXT,
+        outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'failed')),
+        status INTEGER NOT NULL,
+        reason TEXT,
+        push_id TEXT,
+        at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX card_deliveries_card ON card_deliveries (card_id, version);
+    CREATE TABLE pass_logs (
+        rowid BIGSERIAL UNIQUE,
+        at DOUBLE PRECISION NOT NULL,
+        message TEXT NOT NULL
+    );
     """,
 )

@@ -24,6 +24,7 @@ from .sql import SqlStore
 
 # pg_advisory_xact_lock key for migrations: any constant that other applications do not use.
 _MIGRATION_LOCK = 0x70757368  # "push"
+_CARD_TAG_LOCK = 0x63617264  # "card"
 
 
 @functools.lru_cache(maxsize=256)
@@ -52,6 +53,8 @@ class PostgresStore(SqlStore):
 
     NOW = "extract(epoch FROM clock_timestamp())::double precision"
     LOCK = " FOR UPDATE SKIP LOCKED"
+    # Card update tags in commit order across instances (stores/cards.py).
+    CARD_TAG_LOCK = f"SELECT pg_advisory_xact_lock({_CARD_TAG_LOCK})"
     # psycopg refuses a NUL in a text parameter before it reaches the server.
     BAD_KEY = (UnicodeEncodeError, psycopg.DataError)
 

@@ -26,10 +26,11 @@ from ..models import (
     Segment,
     Status,
 )
+from .cards import CardStore
 
 
-class Store(Protocol):
-    """The sender's persistent state."""
+class Store(CardStore, Protocol):
+    """The sender's persistent state (loyalty cards: ``CardStore``)."""
 
     def upsert_device(self, device: Device) -> bool:
         """Save ``device`` (re-registration replaces user, app, time, active); True if new."""

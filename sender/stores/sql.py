@@ -25,6 +25,7 @@ from ..models import (
     Segment,
     Status,
 )
+from .cards import SqlCardStore
 from .stats import StatsQueries
 
 # SQLite allows 999 host parameters in old builds: stay well below for IN (...) lists.
@@ -46,7 +47,7 @@ class Tx(Protocol):
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]: ...
 
 
-class SqlStore(StatsQueries):
+class SqlStore(StatsQueries, SqlCardStore):
     """Everything but connections, transactions and migrations, which subclasses own."""
 
     NOW: ClassVar[str]

@@ -1,0 +1,324 @@
+"""Where the sender keeps loyalty cards, the devices registered for their passes, their changes,
+the outcome of each update push and the devices' web-service logs.
+
+``CardStore`` is the part of the ``Store`` protocol about cards; ``SqlCardStore`` implements it in
+the SQL both engines run (``SqlStore`` provides the transactions; tables: the cards migration of
+each engine). The only subtle rule is the update tag: each
+new or changed card takes the next value of one sequence over all cards (``tag``), so "serials
+changed since tag T" never misses a change made in the same second as another
+(reference/wallet.md §1: django-walletpass loses updates that way). ``modified_at`` is the pass's
+``Last-Modified`` in whole seconds, strictly increasing per card for the same reason. The tag is
+taken under the engine's ``CARD_TAG_LOCK`` (PostgreSQL: an advisory lock; SQLite's write
+transactions already serialize), so tags are handed out in commit order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Any, ClassVar, Protocol
+
+from ..models import CardDelivery, CardUpdate, LoyaltyCard, PassRegistration
+
+
+class CardStore(Protocol):
+    """Loyalty cards and their passes' registrations."""
+
+    def add_card(self, card: LoyaltyCard) -> LoyaltyCard:
+        """Save a new card (version 1) with the next update tag; returns it as stored."""
+        ...
+
+    def get_card(self, card_id: str) -> LoyaltyCard | None: ...
+
+    def cards(self, user_id: str | None = None) -> list[LoyaltyCard]:
+        """Every card (of one user), oldest first."""
+        ...
+
+    def change_card(self, card_id: str, *, points: int, tier: str, at: float) -> LoyaltyCard | None:
+        """Set points and tier as the next version, with the next update tag and a later
+        ``modified_at``; None for an unknown card."""
+        ...
+
+    def card_updates(self, card_id: str) -> list[CardUpdate]:
+        """Every version of the card, oldest first, each with its delivery outcomes."""
+        ...
+
+    def add_card_deliveries(self, deliveries: Sequence[CardDelivery]) -> None: ...
+
+    def register_pass(self, registration: PassRegistration) -> bool:
+        """Save a device's registration for a pass; True if new. A known one takes the new
+        push token (reference/wallet.md §1: "replace a changed pushToken")."""
+        ...
+
+    def unregister_pass(self, device_library_id: str, pass_type_id: str, serial: str) -> bool:
+        """Forget a registration; False when there was none."""
+        ...
+
+    def pass_registrations(self, pass_type_id: str, serial: str) -> list[PassRegistration]:
+        """The devices registered for one pass."""
+        ...
+
+    def updated_serials(
+        self, device_library_id: str, pass_type_id: str, since_tag: int | None
+    ) -> list[tuple[str, int]]:
+        """``(serial, tag)`` of the device's passes of that type whose tag is above
+        ``since_tag`` (all of them when None), by tag."""
+        ...
+
+    def device_known(self, device_library_id: str) -> bool:
+        """Whether the device has any registration."""
+        ...
+
+    def drop_push_token(self, push_token: str) -> list[PassRegistration]:
+        """Delete every registration using a dead push token; returns them."""
+        ...
+
+    def add_pass_log(self, at: float, messages: Sequence[str]) -> None: ...
+
+    def pass_logs(self) -> list[tuple[float, str]]:
+        """Every logged device message, oldest first."""
+        ...
+
+    def card_stats(self) -> dict[str, Any]:
+        """Counters over cards (see ``SqlCardStore.card_stats``)."""
+        ...
+
+
+class SqlCardStore:
+    """``CardStore`` in shared SQL, for ``SqlStore`` (which provides ``_tx``, ``_read``)."""
+
+    CARD_TAG_LOCK: ClassVar[str | None] = None
+    """A statement that serializes tag assignment within a transaction, if the engine needs one."""
+
+    def _tx(self, write: bool = True) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def _write(self, sql: str, params: Sequence[Any]) -> int:
+        raise NotImplementedError
+
+    # -- cards --------------------------------------------------------------------------------
+
+    def add_card(self, card: LoyaltyCard) -> LoyaltyCard:
+        with self._tx() as tx:
+            tag = self._next_tag(tx)
+            tx.execute(
+                "INSERT INTO cards (card_id, user_id, platform, program, member_name, points,"
+                " tier, auth_token, version, tag, modified_at, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                (
+                    card.card_id,
+                    card.user_id,
+                    card.platform,
+                    card.program,
+                    card.member_name,
+                    card.points,
+                    card.tier,
+                    card.auth_token,
+                    tag,
+                    int(card.created_at),
+                    card.created_at,
+                ),
+            )
+            tx.execute(
+                "INSERT INTO card_updates (card_id, version, at, points, tier)"
+                " VALUES (?, 1, ?, ?, ?)",
+                (card.card_id, card.created_at, card.points, card.tier),
+            )
+            return _card(tx.query("SELECT * FROM cards WHERE card_id = ?", (card.card_id,))[0])
+
+    def get_card(self, card_id: str) -> LoyaltyCard | None:
+        rows = self._read("SELECT * FROM cards WHERE card_id = ?", (card_id,))
+        return _card(rows[0]) if rows else None
+
+    def cards(self, user_id: str | None = None) -> list[LoyaltyCard]:
+        if user_id is None:
+            rows = self._read("SELECT * FROM cards ORDER BY created_at, card_id")
+        else:
+            rows = self._read(
+                "SELECT * FROM cards WHERE user_id = ? ORDER BY created_at, card_id", (user_id,)
+            )
+        return [_card(row) for row in rows]
+
+    def change_card(self, card_id: str, *, points: int, tier: str, at: float) -> LoyaltyCard | None:
+        with self._tx() as tx:
+            tag = self._next_tag(tx)
+            rows = tx.query("SELECT * FROM cards WHERE card_id = ?", (card_id,))
+            if not rows:
+                return None
+            version = rows[0]["version"] + 1
+            modified = max(int(at), rows[0]["modified_at"] + 1)
+            tx.execute(
+                "UPDATE cards SET points = ?, tier = ?, version = ?, tag = ?, modified_at = ?"
+                " WHERE card_id = ?",
+                (points, tier, version, tag, modified, card_id),
+            )
+            tx.execute(
+                "INSERT INTO card_updates (card_id, version, at, points, tier)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (card_id, version, at, points, tier),
+            )
+            return _card(tx.query("SELECT * FROM cards WHERE card_id = ?", (card_id,))[0])
+
+    def card_updates(self, card_id: str) -> list[CardUpdate]:
+        outcomes: dict[int, list[CardDelivery]] = {}
+        for row in self._read(
+            "SELECT card_id, version, target, device_library_id, outcome, status, reason,"
+            " push_id, at FROM card_deliveries WHERE card_id = ? ORDER BY rowid",
+            (card_id,),
+        ):
+            outcomes.setdefault(row["version"], []).append(CardDelivery(**row))
+        return [
+            CardUpdate(**row, outcomes=tuple(outcomes.get(row["version"], ())))
+            for row in self._read(
+                "SELECT card_id, version, at, points, tier FROM card_updates WHERE card_id = ?"
+                " ORDER BY version",
+                (card_id,),
+            )
+        ]
+
+    def add_card_deliveries(self, deliveries: Sequence[CardDelivery]) -> None:
+        if not deliveries:
+            return
+        with self._tx() as tx:
+            tx.executemany(
+                "INSERT INTO card_deliveries (card_id, version, target, device_library_id,"
+                " outcome, status, reason, push_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        d.card_id,
+                        d.version,
+                        d.target,
+                        d.device_library_id,
+                        d.outcome,
+                        d.status,
+                        d.reason,
+                        d.push_id,
+                        d.at,
+                    )
+                    for d in deliveries
+                ],
+            )
+
+    # -- pass registrations -------------------------------------------------------------------
+
+    def register_pass(self, registration: PassRegistration) -> bool:
+        r = registration
+        key = (r.device_library_id, r.pass_type_id, r.serial_number)
+        with self._tx() as tx:
+            known = tx.query(
+                "SELECT 1 AS known FROM pass_registrations WHERE device_library_id = ?"
+                " AND pass_type_id = ? AND serial_number = ?",
+                key,
+            )
+            tx.execute(
+                "INSERT INTO pass_registrations (device_library_id, pass_type_id, serial_number,"
+                " push_token, registered_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (device_library_id, pass_type_id, serial_number)"
+                " DO UPDATE SET push_token = excluded.push_token",
+                (*key, r.push_token, r.registered_at),
+            )
+        return not known
+
+    def unregister_pass(self, device_library_id: str, pass_type_id: str, serial: str) -> bool:
+        try:
+            deleted = self._write(
+                "DELETE FROM pass_registrations WHERE device_library_id = ? AND pass_type_id = ?"
+                " AND serial_number = ?",
+                (device_library_id, pass_type_id, serial),
+            )
+        except (UnicodeEncodeError, ValueError):
+            return False  # a key no row can hold
+        return deleted > 0
+
+    def pass_registrations(self, pass_type_id: str, serial: str) -> list[PassRegistration]:
+        rows = self._read(
+            "SELECT * FROM pass_registrations WHERE pass_type_id = ? AND serial_number = ?"
+            " ORDER BY registered_at, device_library_id",
+            (pass_type_id, serial),
+        )
+        return [PassRegistration(**row) for row in rows]
+
+    def updated_serials(
+        self, device_library_id: str, pass_type_id: str, since_tag: int | None
+    ) -> list[tuple[str, int]]:
+        rows = self._read(
+            "SELECT r.serial_number AS serial, c.tag AS tag FROM pass_registrations r"
+            " JOIN cards c ON c.card_id = r.serial_number AND c.program = r.pass_type_id"
+            " WHERE r.device_library_id = ? AND r.pass_type_id = ? AND c.tag > ?"
+            " ORDER BY c.tag",
+            (device_library_id, pass_type_id, -1 if since_tag is None else since_tag),
+        )
+        return [(row["serial"], row["tag"]) for row in rows]
+
+    def device_known(self, device_library_id: str) -> bool:
+        return bool(
+            self._read(
+                "SELECT 1 AS known FROM pass_registrations WHERE device_library_id = ? LIMIT 1",
+                (device_library_id,),
+            )
+        )
+
+    def drop_push_token(self, push_token: str) -> list[PassRegistration]:
+        with self._tx() as tx:
+            rows = tx.query("SELECT * FROM pass_registrations WHERE push_token = ?", (push_token,))
+            tx.execute("DELETE FROM pass_registrations WHERE push_token = ?", (push_token,))
+        return [PassRegistration(**row) for row in rows]
+
+    # -- logs and stats -----------------------------------------------------------------------
+
+    def add_pass_log(self, at: float, messages: Sequence[str]) -> None:
+        with self._tx() as tx:
+            tx.executemany(
+                "INSERT INTO pass_logs (at, message) VALUES (?, ?)", [(at, m) for m in messages]
+            )
+
+    def pass_logs(self) -> list[tuple[float, str]]:
+        rows = self._read("SELECT at, message FROM pass_logs ORDER BY rowid")
+        return [(row["at"], row["message"]) for row in rows]
+
+    def card_stats(self) -> dict[str, Any]:
+        """``cards``, ``issued`` (by platform), ``updates`` (changes after issue),
+        ``registered_devices`` (pass registrations), ``sent`` / ``accepted`` / ``failed`` (by
+        reason) update pushes, and ``device_logs``."""
+        issued = {
+            row["platform"]: row["n"]
+            for row in self._read("SELECT platform, count(*) AS n FROM cards GROUP BY platform")
+        }
+        totals = self._read(
+            "SELECT count(*) AS sent,"
+            " coalesce(sum(CASE WHEN outcome = 'accepted' THEN 1 ELSE 0 END), 0) AS accepted"
+            " FROM card_deliveries"
+        )[0]
+        failed = {
+            row["reason"] or "unknown": row["n"]
+            for row in self._read(
+                "SELECT reason, count(*) AS n FROM card_deliveries WHERE outcome = 'failed'"
+                " GROUP BY reason ORDER BY reason"
+            )
+        }
+
+        def count(sql: str) -> int:
+            return int(self._read(sql)[0]["n"])
+
+        return {
+            "cards": sum(issued.values()),
+            "issued": issued,
+            "updates": count("SELECT count(*) AS n FROM card_updates WHERE version > 1"),
+            "registered_devices": count("SELECT count(*) AS n FROM pass_registrations"),
+            "sent": int(totals["sent"]),
+            "accepted": int(totals["accepted"]),
+            "failed": failed,
+            "device_logs": count("SELECT count(*) AS n FROM pass_logs"),
+        }
+
+    def _next_tag(self, tx: Any) -> int:
+        if self.CARD_TAG_LOCK is not None:
+            tx.execute(self.CARD_TAG_LOCK)
+        return int(tx.query("SELECT coalesce(max(tag), 0) + 1 AS tag FROM cards")[0]["tag"])
+
+
+def _card(row: dict[str, Any]) -> LoyaltyCard:
+    return LoyaltyCard(**row)
