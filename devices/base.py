@@ -176,6 +176,7 @@ class Phone:
             self.online = True
             self._emit(ev.PhoneCameOnline)
             self._push_service.connect(self.phone_id, self)
+            self._after_online()
 
     def restore_to_new_device(self) -> None:
         """The apps are restored from a backup onto a new phone: tokens rotate (a setting), the
@@ -305,6 +306,9 @@ class Phone:
 
     def _os_updated(self, version: str | int | None) -> None:
         """Platform consequences of an OS update (Android's API level)."""
+
+    def _after_online(self) -> None:
+        """The phone is back online and has its stored pushes (iOS Wallet sends what waited)."""
 
     def _discard_held(self, app: InstalledApp, why: str) -> None:
         """iOS drops a held background push when the app is killed (§1.8)."""

@@ -13,6 +13,7 @@ from devices.ios_special import SpecialPushes, capabilities_of
 from devices.permissions import Permission, Presentation
 from devices.pushes import IncomingPush, read_apns
 from devices.tray import TrayEntry
+from devices.wallet import WALLET_APP_ID, Wallet, WalletSetup, WalletUnavailable
 
 WILL_PRESENT = "userNotificationCenter:willPresent"
 
@@ -24,16 +25,47 @@ class IosPhone(SpecialPushes):
     apps in the background; past it the newest one per app is held until the app is launched.
     """
 
-    __slots__ = ("_installing",)
+    __slots__ = ("_installing", "_wallet")
     platform: ClassVar[str] = "ios"
     default_token_rules: ClassVar[TokenRules] = IOS_TOKEN_RULES
 
-    def __init__(self, phone_id: str, **settings: Any) -> None:
-        """``settings``: ``background_budget`` (``ios_background``), ``voip_failure_limit``
-        (``ios_special``), and :class:`devices.base.Phone`'s."""
+    def __init__(
+        self, phone_id: str, *, wallet: WalletSetup | None = None, **settings: Any
+    ) -> None:
+        """``wallet`` lets the phone hold Wallet passes (:mod:`devices.wallet`). ``settings``:
+        ``background_budget`` (``ios_background``), ``voip_failure_limit`` (``ios_special``),
+        and :class:`devices.base.Phone`'s."""
         # The build and capabilities of the app being installed.
         self._installing: tuple[str, frozenset[str]] = ("development", frozenset())
         super().__init__(phone_id, **settings)
+        self._wallet = (
+            None
+            if wallet is None
+            else Wallet(
+                phone_id,
+                wallet,
+                self._apns,
+                now=self._clock.now,
+                emit=self._emit,
+                show=self._show_wallet_notification,
+                online=lambda: self.online,
+            )
+        )
+
+    @property
+    def wallet(self) -> Wallet:
+        """The Wallet app (passes and their switches); raises if the phone has none."""
+        if self._wallet is None:
+            raise WalletUnavailable(f"{self.phone_id} was made without Wallet")
+        return self._wallet
+
+    def push_arrived(
+        self, token: str, push_id: str, headers: Mapping[str, str], payload: Mapping[str, Any]
+    ) -> None:
+        if self._wallet is not None and self._wallet.holds(token):
+            self._wallet.push_arrived(token, push_id)  # a pass-type push: a wake-up (§5.1)
+            return
+        super().push_arrived(token, push_id, headers, payload)
 
     # -- what the user and the app do ---------------------------------------------------------
 
@@ -137,6 +169,27 @@ class IosPhone(SpecialPushes):
         return self._ios(self.app(app_id)).badge
 
     # -- platform hooks -----------------------------------------------------------------------
+
+    def _after_online(self) -> None:
+        if self._wallet is not None:
+            self._wallet.came_online()
+
+    def _show_wallet_notification(
+        self, token: str, push_id: str, serial: str, title: str | None, body: str
+    ) -> None:
+        self._show(
+            TrayEntry(
+                entry_id=self.tray.new_entry_id(),
+                app_id=WALLET_APP_ID,
+                token=token,
+                push_id=push_id,
+                notification_id=serial,
+                title=title,
+                body=body,
+                shown_at=self._clock.now(),
+                data={"serial_number": serial},
+            )
+        )
 
     def _new_app(self, app_id: str, user_id: str, remembered: Any) -> InstalledApp:
         # A reinstall keeps the permission unless the phone was wiped (devices.md §1.2 [S]).

@@ -27,6 +27,10 @@ class PassRefused(DeviceEvent):
 
     wallet: str
     reason: str
+    source: str = ""
+    """Where the pass came from (Apple: its download link, or ``"update"`` for a fetched one)."""
+    pass_id: str | None = None
+    """The pass an update was refused for (Apple keeps the version it has)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -59,3 +63,27 @@ class PassSettingChanged(DeviceEvent):
     """``"notifications"`` (Google: "Updates about your passes"; Apple: "Allow Notifications")
     or ``"automatic_updates"`` (Apple)."""
     enabled: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PassRegistered(DeviceEvent):
+    """Apple: the web service answered Wallet's registration of a pass for updates (201 new,
+    200 again; reference/wallet.md §1)."""
+
+    wallet: str
+    pass_id: str
+    pass_type: str
+    device_library_id: str
+    token: str
+    """The pass type's push token Wallet handed over."""
+    status: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WalletLogged(DeviceEvent):
+    """Apple: Wallet logged a web-service problem in the device's words and sends it to the
+    service's ``/v1/log`` (reference/wallet.md §3)."""
+
+    wallet: str
+    pass_type: str
+    message: str

@@ -38,10 +38,12 @@ from fakeproviders.gwallet import HOST as GOOGLE_WALLET_HOST
 from fakeproviders.gwallet import FakeGoogleWallet, WalletOptions
 from fakeproviders.proxy import ConnectProxy, Route
 from sender import ApnsClient, FcmClient, SenderServer, SenderService, SqliteStore, create_app
+from sender.cards import CardService
 from sender.google_wallet import GoogleWalletClient
 from simulator.app_link import HttpAppServerLink, sender_route, webhook_route
 from simulator.assertions import expect_event, expect_no_event
 from simulator.backend import BackendCommand, HookError, SendHook, stop_process
+from simulator.cards import CardsMixin
 from simulator.clock import VirtualClock
 from simulator.credentials import (
     load_or_create_apns_key,
@@ -50,6 +52,7 @@ from simulator.credentials import (
 )
 from simulator.observe import ProviderRequest, observed_requests, wait_until_quiet
 from simulator.timeline import Timeline
+from simulator.wallet import AppleWallet, AppleWalletCredentials
 
 #: The demo app: one bundle id / package name used on both platforms.
 DEFAULT_APP_ID = "com.example.app"
@@ -139,8 +142,9 @@ def default_state_dir() -> Path:
     return Path(base) / "pushsim"
 
 
-class Simulation:
-    """Fake APNs, fake FCM, the sender and simulated phones, sharing one clock and one timeline."""
+class Simulation(CardsMixin):
+    """Fake APNs, fake FCM, the sender and simulated phones, sharing one clock and one timeline.
+    Loyalty cards: see :class:`simulator.cards.CardsMixin`."""
 
     def __init__(
         self,
@@ -222,13 +226,16 @@ class Simulation:
 
         # Both environments, one registry: a token works only on its own environment's server
         # (reference/apns.md §1.1); phones get sandbox tokens unless the app is a production build.
+        # Wallet passes: a Pass Type ID certificate; its pushes go to production (wallet.md §4).
+        wallet = AppleWalletCredentials(self.ca, team_id=apns_credentials.key.team_id)
         self.apns, self.apns_production = FakeApns.pair(
             clock=self.clock,
-            ssl_context=lambda: self.ca.server_ssl_context(alpn=("h2",)),
+            ssl_context=wallet.server_context,
             keys=[apns_credentials.key],
-            topics=self.app_ids,
+            topics=(*self.app_ids, wallet.pass_type_id),
             emit=emit,
             options=self.apns_options,
+            client_ca=self.ca.cert_path,
         )
         for fake, port in (
             (self.apns, self.ports.apns),
@@ -236,6 +243,9 @@ class Simulation:
         ):
             await fake.start(port=port)
             stack.push_async_callback(fake.stop)
+        self.apple_wallet = AppleWallet(wallet)
+        await self.apple_wallet.start(self.apns_production, clock=self.clock)
+        stack.push_async_callback(self.apple_wallet.stop)
         self.fcm = FakeFcm(
             clock=self.clock,
             ssl_context=self.ca.server_ssl_context(alpn=("h2", "http/1.1")),
@@ -305,12 +315,15 @@ class Simulation:
         self.sender = SenderService(
             store, apns_client, fcm_client, self.clock, emit=emit, max_in_flight=_SENDER_IN_FLIGHT
         )
+        self.cards = CardService(store, self.clock, emit=emit)
         self.sender_server = SenderServer(
-            create_app(self.sender, api_key=self.api_key, app_key=self.app_key),
+            create_app(self.sender, api_key=self.api_key, app_key=self.app_key, cards=self.cards),
             port=self.ports.sender,
         )
         await self.sender_server.start()
         stack.push_async_callback(self.sender_server.stop)
+        # Passes name the web service's URL, known once the server listens.
+        self.cards.apple = self.apple_wallet.passes(self.sender_server.url)
 
         self.sender_api = httpx.AsyncClient(
             base_url=self.sender_server.url,
@@ -412,6 +425,7 @@ class Simulation:
             clock=self.clock,
             emit=self.timeline.record,
             app_server=self._app_link,
+            wallet=self.apple_wallet.phone_setup(),
         )
         self._phones[phone.phone_id] = phone
         return phone
@@ -467,6 +481,7 @@ class Simulation:
         """Wait until every report the apps made so far has reached the sender."""
         self._require_started()
         await self._app_link.drain()
+        await self.apple_wallet.drain()
 
     async def notify(
         self,

@@ -1,0 +1,120 @@
+"""Loyalty cards in a ``Simulation``: issue one through the sender's API, put it on a phone,
+change it, and flip the card's switches on the phone.
+
+    card = await sim.issue_card("alice", platform="ios", points=100)
+    await sim.add_card(iphone, card)                    # Wallet downloads, verifies, registers
+    await sim.change_card(card["card_id"], points=150)  # the phone shows "You now have 150 points"
+    await sim.expect("NotificationDisplayed", notification=card["card_id"])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from devices.ios import IosPhone
+from devices.phone import Phone
+from devices.wallet import WalletPass
+from devices.wallet_events import PassAdded, PassRefused
+from simulator.timeline import Timeline
+from simulator.wallet import AppleWallet
+
+
+class CardError(Exception):
+    """A card action the simulation cannot carry out (the sender refused it, wrong phone…)."""
+
+
+class CardsMixin:
+    """The card part of ``Simulation`` (it provides the attributes below)."""
+
+    sender_api: httpx.AsyncClient
+    apple_wallet: AppleWallet
+    timeline: Timeline
+
+    async def settle(self) -> None:
+        raise NotImplementedError
+
+    async def issue_card(
+        self,
+        user_id: str,
+        *,
+        platform: str = "ios",
+        points: int = 0,
+        tier: str = "Member",
+        member_name: str | None = None,
+    ) -> dict[str, Any]:
+        """Ask the sender (``POST /v1/cards``) for a card; returns it with its ``add_url``."""
+        body: dict[str, Any] = {
+            "user_id": user_id,
+            "platform": platform,
+            "points": points,
+            "tier": tier,
+        }
+        if member_name is not None:
+            body["member_name"] = member_name
+        return await self._card_call("POST", "/v1/cards", body, 201)
+
+    async def change_card(
+        self, card_id: str, *, points: int | None = None, tier: str | None = None
+    ) -> dict[str, Any]:
+        """``PATCH /v1/cards/{id}``: the new version with each device's outcome; then waits
+        until the phones have fetched what changed."""
+        body = {k: v for k, v in (("points", points), ("tier", tier)) if v is not None}
+        update = await self._card_call("PATCH", f"/v1/cards/{card_id}", body, 200)
+        await self.settle()
+        return update
+
+    async def card(self, card_id: str) -> dict[str, Any]:
+        """The sender's view of a card: devices and every update's outcomes."""
+        return await self._card_call("GET", f"/v1/cards/{card_id}", None, 200)
+
+    async def card_stats(self) -> dict[str, Any]:
+        """``GET /v1/cards/stats``."""
+        return await self._card_call("GET", "/v1/cards/stats", None, 200)
+
+    async def add_card(self, phone: Phone, card: dict[str, Any]) -> WalletPass | None:
+        """The user opens the card's ``add_url`` on ``phone``. Returns the pass in Wallet, or
+        None when Wallet refused it (a ``PassRefused`` event says why)."""
+        wallet = _iphone(phone).wallet
+        start = len(self.timeline)
+        wallet.add_from_url(card["add_url"])
+        await self.settle()
+        for event in self.timeline.events(since=start):
+            if isinstance(event, PassRefused) and event.source == card["add_url"]:
+                return None
+            if isinstance(event, PassAdded) and event.pass_id == card["card_id"]:
+                return wallet.get(event.pass_type, event.pass_id)
+        return None
+
+    async def remove_card(self, phone: Phone, card_id: str) -> None:
+        """The user deletes the card from the phone's wallet (Wallet unregisters it)."""
+        _iphone(phone).wallet.remove(self.apple_wallet.pass_type_id, card_id)
+        await self.settle()
+
+    async def set_card_notifications(self, phone: Phone, card_id: str, enabled: bool) -> None:
+        """The card's "Allow Notifications" switch on the phone."""
+        _iphone(phone).wallet.set_notifications(self.apple_wallet.pass_type_id, card_id, enabled)
+
+    async def set_card_automatic_updates(self, phone: Phone, card_id: str, enabled: bool) -> None:
+        """The card's "Automatic Updates" switch: off unregisters, on registers again."""
+        _iphone(phone).wallet.set_automatic_updates(
+            self.apple_wallet.pass_type_id, card_id, enabled
+        )
+        await self.settle()
+
+    async def _card_call(
+        self, method: str, path: str, body: dict[str, Any] | None, expected: int
+    ) -> dict[str, Any]:
+        await self.settle()
+        response = await self.sender_api.request(method, path, json=body)
+        if response.status_code != expected:
+            raise CardError(f"the sender answered {response.status_code}: {response.text}")
+        result: dict[str, Any] = response.json()
+        return result
+
+
+def _iphone(phone: Phone) -> IosPhone:
+    if not isinstance(phone, IosPhone):
+        raise CardError(f"{phone.phone_id} has no Apple Wallet (Google Wallet: Android cards)")
+    return phone
