@@ -1,0 +1,113 @@
+"""The card part of the store contract, on SQLite and PostgreSQL (sender/stores/cards.py)."""
+
+from __future__ import annotations
+
+from sender.models import CardDelivery, LoyaltyCard, PassRegistration
+
+PASS_TYPE = "pass.com.example.loyalty"
+
+
+def _card(card_id: str = "c1", at: float = 100.25) -> LoyaltyCard:
+    return LoyaltyCard(
+        card_id=card_id,
+        user_id="alice",
+        platform="ios",
+        program=PASS_TYPE,
+        member_name="Alice",
+        points=10,
+        tier="Silver",
+        auth_token="a-secret-of-sixteen-plus",
+        created_at=at,
+    )
+
+
+def _registration(device: str, serial: str, token: str = "ab" * 32) -> PassRegistration:
+    return PassRegistration(
+        device_library_id=device,
+        pass_type_id=PASS_TYPE,
+        serial_number=serial,
+        push_token=token,
+        registered_at=1.0,
+    )
+
+
+def test_each_change_takes_the_next_tag_and_a_later_second(any_store):
+    """Tags increase over all cards; Last-Modified seconds increase per card even within one
+    second (a same-second change is never mistaken for no change)."""
+    first = any_store.add_card(_card("c1"))
+    second = any_store.add_card(_card("c2"))
+    changed = any_store.change_card("c1", points=20, tier="Gold", at=100.5)
+    assert (first.tag, second.tag, changed.tag) == (1, 2, 3)
+    assert (first.version, changed.version) == (1, 2)
+    assert changed.modified_at == first.modified_at + 1
+    assert (changed.points, changed.tier) == (20, "Gold")
+    assert any_store.change_card("nope", points=1, tier="x", at=1.0) is None
+
+
+def test_updated_serials_are_those_of_the_device_changed_since_a_tag(any_store):
+    """Only the device's registrations of that pass type, with a tag above the one given."""
+    any_store.add_card(_card("c1"))
+    any_store.add_card(_card("c2"))
+    any_store.register_pass(_registration("d1", "c1"))
+    any_store.register_pass(_registration("d1", "c2"))
+    any_store.register_pass(_registration("d2", "c2"))
+    assert any_store.updated_serials("d1", PASS_TYPE, None) == [("c1", 1), ("c2", 2)]
+    any_store.change_card("c1", points=1, tier="t", at=200.0)
+    assert any_store.updated_serials("d1", PASS_TYPE, 2) == [("c1", 3)]
+    assert any_store.updated_serials("d2", PASS_TYPE, 2) == []
+    assert any_store.device_known("d2") and not any_store.device_known("d3")
+
+
+def test_registering_twice_is_one_registration_with_the_newest_token(any_store):
+    """True once, then False; the push token is replaced."""
+    any_store.add_card(_card())
+    assert any_store.register_pass(_registration("d1", "c1", "aa"))
+    assert not any_store.register_pass(_registration("d1", "c1", "bb"))
+    [only] = any_store.pass_registrations(PASS_TYPE, "c1")
+    assert only.push_token == "bb"
+    assert any_store.unregister_pass("d1", PASS_TYPE, "c1")
+    assert not any_store.unregister_pass("d1", PASS_TYPE, "c1")
+
+
+def test_a_dead_token_drops_every_registration_using_it(any_store):
+    """drop_push_token returns and deletes the registrations of that token only."""
+    any_store.add_card(_card("c1"))
+    any_store.add_card(_card("c2"))
+    any_store.register_pass(_registration("d1", "c1", "dead"))
+    any_store.register_pass(_registration("d1", "c2", "dead"))
+    any_store.register_pass(_registration("d2", "c2", "alive"))
+    dropped = any_store.drop_push_token("dead")
+    assert sorted(r.serial_number for r in dropped) == ["c1", "c2"]
+    assert [r.push_token for r in any_store.pass_registrations(PASS_TYPE, "c2")] == ["alive"]
+
+
+def test_updates_carry_their_outcomes_and_stats_count_them(any_store):
+    """card_updates lists every version with its deliveries; card_stats adds them up."""
+    any_store.add_card(_card())
+    any_store.change_card("c1", points=30, tier="Silver", at=300.0)
+    any_store.add_card_deliveries(
+        [
+            CardDelivery(
+                card_id="c1",
+                version=2,
+                target=token,
+                device_library_id="d1",
+                outcome=outcome,
+                status=status,
+                reason=reason,
+                push_id=None,
+                at=300.0,
+            )
+            for token, outcome, status, reason in (
+                ("t1", "accepted", 200, None),
+                ("t2", "failed", 410, "Unregistered"),
+            )
+        ]
+    )
+    any_store.add_pass_log(301.0, ["a", "b"])
+    updates = any_store.card_updates("c1")
+    assert [(u.version, len(u.outcomes)) for u in updates] == [(1, 0), (2, 2)]
+    stats = any_store.card_stats()
+    assert stats["issued"] == {"ios": 1} and stats["updates"] == 1
+    assert (stats["sent"], stats["accepted"], stats["failed"]) == (2, 1, {"Unregistered": 1})
+    assert stats["device_logs"] == 2 and [m for _, m in any_store.pass_logs()] == ["a", "b"]
