@@ -56,6 +56,8 @@ class LiveActivity:
     """The ``timestamp`` of the last push applied (older ones are ignored)."""
     alert: Mapping[str, Any] = field(default_factory=dict)
     """The alert of the last alerting push (``title``/``body``), if any."""
+    stale_announced: float | None = None
+    """The stale date already reported as a ``"stale"`` change (each is reported once)."""
 
     def state(self, now: float) -> str:
         """``"active"``, ``"stale"``, ``"ended"`` (still on the lock screen) or ``"dismissed"``."""
@@ -97,8 +99,10 @@ class LiveActivity:
             return changes
         limit = self.started_at + MAX_ACTIVE_SECONDS
         if self.ended_at is None:
-            if self.stale_at is not None and self.stale_at <= min(now, limit):
-                changes.append((self.stale_at, "stale"))
+            stale = self.stale_at
+            if stale is not None and stale <= min(now, limit) and stale != self.stale_announced:
+                self.stale_announced = stale
+                changes.append((stale, "stale"))
             if now >= limit:
                 self.end(limit, None)
                 changes.append((limit, "ended"))
@@ -113,8 +117,9 @@ class LiveActivity:
             self.content_state = dict(state)
         if (score := _number(aps.get("relevance-score"))) is not None:
             self.relevance_score = score
-        if "stale-date" in aps:
-            self.stale_at = _number(aps.get("stale-date"))
+        # Each content carries its own stale date (ActivityKit's ActivityContent.staleDate): one
+        # without it is never stale.
+        self.stale_at = _number(aps.get("stale-date"))
         alert = aps.get("alert")
         self.alert = dict(alert) if isinstance(alert, Mapping) else {}
 

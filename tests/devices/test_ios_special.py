@@ -173,8 +173,18 @@ def test_stale_date_marks_the_activity_stale_at_its_time():
     rig.clock.time += 2 * HOUR
     assert activity.state(rig.clock.time) == "stale"
     rig.phone.live_activities()
-    stale = _of(rig, ev.LiveActivityChanged)[-1]
-    assert (stale.change, stale.at) == ("stale", now + HOUR)
+    rig.phone.live_activities()
+    (stale,) = [e for e in _of(rig, ev.LiveActivityChanged) if e.change == "stale"]
+    assert stale.at == now + HOUR
+
+
+def test_an_update_without_stale_date_makes_it_fresh_again():
+    """Each update carries its own stale date: one without it is never stale."""
+    rig = _rig("liveactivity")
+    activity = _activity(rig, stale_date=rig.clock.time + 60)
+    rig.clock.time += 120
+    _push(rig, activity.token, {"event": "update", "timestamp": 9, "content-state": {}})
+    assert activity.state(rig.clock.time) == "active"
 
 
 def test_end_keeps_it_until_the_dismissal_date():

@@ -6,14 +6,10 @@ from __future__ import annotations
 import json
 import ssl
 import time
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 
-from sender import SenderServer
 from simulator import DEFAULT_APP_ID, Simulation
-from simulator.control import create_control_app
 
 PAYLOAD = json.dumps({"aps": {"alert": {"title": "Hi"}}}).encode()
 
@@ -79,17 +75,6 @@ def test_endpoints_name_both_environments_and_env_exports_them(pushsim: Simulati
     assert exports["APNS_URL"] == exports["APNS_SANDBOX_URL"] == pushsim.apns.url
     assert exports["APNS_PRODUCTION_URL"] == pushsim.apns_production.url
     assert exports["APNS_ENVIRONMENT"] == "sandbox"
-
-
-@pytest.fixture
-async def control(pushsim: Simulation) -> AsyncIterator[httpx.AsyncClient]:
-    server = SenderServer(create_control_app(pushsim))
-    await server.start()
-    try:
-        async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
-            yield client
-    finally:
-        await server.stop()
 
 
 async def test_control_api_installs_a_production_build(

@@ -12,9 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sender import SenderServer
 from simulator import DEFAULT_APP_ID, Simulation
-from simulator.control import create_control_app
 
 LA_TOPIC = f"{DEFAULT_APP_ID}.push-type.liveactivity"
 
@@ -32,17 +30,6 @@ async def apns(pushsim: Simulation) -> AsyncIterator[httpx.AsyncClient]:
         timeout=10,
     ) as client:
         yield client
-
-
-@pytest.fixture
-async def control(pushsim: Simulation) -> AsyncIterator[httpx.AsyncClient]:
-    server = SenderServer(create_control_app(pushsim))
-    await server.start()
-    try:
-        async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
-            yield client
-    finally:
-        await server.stop()
 
 
 async def _send(
