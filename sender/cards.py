@@ -4,7 +4,11 @@ Apple (reference/wallet.md §1-§5): the card is a store-card pass, signed on ev
 change bumps the card's update tag and sends each registered device an empty push on the pass type
 topic through APNs (certificate auth, production), after which the device asks the web service
 (``passkit``) what changed and fetches the pass. A 410 drops the device's registrations (§4).
-Each push's outcome is stored per card version, so the API shows who heard of which change.
+Google (§6-§8): the card is a loyalty object of the issuer's loyalty class, added from a "Save
+to Google Wallet" link; a points change is a PATCH with ``NOTIFY_ON_UPDATE`` (``loyaltyPoints`` is
+on Google's notifying list), a tier change also adds a ``TEXT_AND_NOTIFY`` message (the tier is
+shown as a text module, which does not notify by itself). Google syncs the devices.
+Each outcome is stored per card version, so the API shows who heard of which change.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 
 from .apns_client import ApnsClient
 from .clock import Clock
-from .errors import InvalidInput, NotFound, ProviderError
+from .errors import InvalidInput, NotFound, ProviderError, WalletApiError
 from .events import (
     CardChanged,
     CardIssued,
@@ -28,6 +32,7 @@ from .events import (
     PassDeviceUnregistered,
     discard_event,
 )
+from .google_wallet import GoogleWalletClient
 from .models import CardDelivery, CardUpdate, LoyaltyCard, PassRegistration
 from .pkpass import PassSigner, build_pkpass
 from .store import Store
@@ -35,6 +40,8 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 MAX_POINTS = 10**12
+#: The ``target`` of a Google Wallet card's outcomes: Google syncs the devices (§7).
+GOOGLE_TARGET = "google-wallet"
 MAX_TEXT = 64
 _PRUNE_REASONS = frozenset({"Unregistered", "ExpiredToken", "BadDeviceToken"})
 
@@ -68,15 +75,17 @@ class CardService:
         emit: Emit = discard_event,
         *,
         apple: ApplePasses | None = None,
+        google: GooglePasses | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.apple = apple
+        self.google = google
         self.emit = emit
 
     # -- issuing and changing -----------------------------------------------------------------
 
-    def issue(
+    async def issue(
         self,
         user_id: str,
         platform: str,
@@ -85,24 +94,26 @@ class CardService:
         tier: str = "Member",
         member_name: str | None = None,
     ) -> LoyaltyCard:
-        """A new card for ``user_id`` on ``platform`` (``"ios"``: an Apple Wallet pass)."""
+        """A new card for ``user_id`` on ``platform``: ``"ios"``, an Apple Wallet pass;
+        ``"android"``, a Google Wallet loyalty object (inserted before the answer)."""
         _check_text("user_id", user_id)
         _check_card_values(points, tier)
         name = user_id if member_name is None else member_name
         _check_text("member_name", name)
+        card_id = uuid.uuid4().hex
+        auth_token: str | None = None
         if platform == "ios":
-            if self.apple is None:
-                raise InvalidInput("platform", "Apple Wallet passes are not configured")
-            program, auth_token = self.apple.pass_type_id, secrets.token_urlsafe(24)
+            program, auth_token = self._apple().pass_type_id, secrets.token_urlsafe(24)
         elif platform == "android":
-            raise InvalidInput("platform", "Google Wallet is not configured")
+            google = self._google()
+            program = await google.insert(card_id, user_id, name, points, tier)
         else:
             raise InvalidInput("platform", "must be ios or android")
         card = self.store.add_card(
             LoyaltyCard(
-                card_id=uuid.uuid4().hex,
+                card_id=card_id,
                 user_id=user_id,
-                platform="ios",
+                platform="ios" if platform == "ios" else "android",
                 program=program,
                 member_name=name,
                 points=points,
@@ -132,7 +143,7 @@ class CardService:
         self.emit(
             CardChanged(at=now, card_id=card_id, version=changed.version, points=points, tier=tier)
         )
-        outcomes = await self._tell_devices(changed)
+        outcomes = await self._tell_devices(changed, card)
         self.store.add_card_deliveries(outcomes)
         return self.store.card_updates(card_id)[-1]
 
@@ -223,13 +234,82 @@ class CardService:
             raise InvalidInput("platform", "Apple Wallet passes are not configured")
         return self.apple
 
-    async def _tell_devices(self, card: LoyaltyCard) -> list[CardDelivery]:
-        if card.platform != "ios":
-            return []
+    def _google(self) -> GooglePasses:
+        if self.google is None:
+            raise InvalidInput("platform", "Google Wallet is not configured")
+        return self.google
+
+    def add_url(self, card: LoyaltyCard) -> str | None:
+        """Where the user adds the card: the ``.pkpass`` download path (Apple, relative to the
+        sender's URL) or the "Save to Google Wallet" link."""
+        if card.platform == "ios":
+            return self.download_path(card)
+        return None if self.google is None else self.google.client.save_link([card.card_id])
+
+    async def _tell_devices(self, card: LoyaltyCard, previous: LoyaltyCard) -> list[CardDelivery]:
+        if card.platform == "android":
+            return [await self._tell_google(card, previous)]
         tokens: dict[str, str] = {}
         for registration in self.store.pass_registrations(card.program, card.card_id):
             tokens.setdefault(registration.push_token, registration.device_library_id)
         return [await self._push(card, token, dlid) for token, dlid in tokens.items()]
+
+    async def _tell_google(self, card: LoyaltyCard, previous: LoyaltyCard) -> CardDelivery:
+        """PATCH the object, notifying for points (an allowlisted field, §7); a new tier also
+        gets a notifying message. Over Google's notification quota (403 quotaExceeded) the same
+        change is sent again without notifying, as Google advises (§7), and the outcome says
+        ``quotaExceeded``."""
+        google = self._google()
+        status, reason = 200, None
+
+        async def send(notify: bool) -> None:
+            await google.client.patch_object(
+                card.card_id, _google_fields(card.points, card.tier), notify=notify
+            )
+
+        async def tell(notify: bool) -> None:
+            await google.client.add_message(
+                card.card_id, header="Tier", body=f"Your tier is now {card.tier}", notify=notify
+            )
+
+        steps = [(send, card.points != previous.points)]
+        if card.tier != previous.tier:
+            steps.append((tell, True))
+        try:
+            for step, notify in steps:
+                try:
+                    await step(notify)
+                except WalletApiError as exc:
+                    if not (notify and exc.quota_exceeded):
+                        raise
+                    await step(False)
+                    status, reason = 403, exc.reason
+        except WalletApiError as exc:
+            status, reason = exc.status, exc.reason or exc.rpc_status or "WalletApiError"
+        except ProviderError as exc:
+            status, reason = 0, type(exc).__name__
+        now = self.clock.now()
+        self.emit(
+            CardUpdatePushed(
+                at=now,
+                card_id=card.card_id,
+                version=card.version,
+                token=GOOGLE_TARGET,
+                status=status,
+                reason=reason,
+            )
+        )
+        return CardDelivery(
+            card_id=card.card_id,
+            version=card.version,
+            target=GOOGLE_TARGET,
+            device_library_id=None,
+            outcome="accepted" if status == 200 else "failed",
+            status=status,
+            reason=reason,
+            push_id=None,
+            at=now,
+        )
 
     async def _push(self, card: LoyaltyCard, token: str, dlid: str) -> CardDelivery:
         """One empty push on the pass type topic (wallet.md §4); a dead token drops the
@@ -278,6 +358,44 @@ class CardService:
             push_id=push_id,
             at=now,
         )
+
+
+@dataclass(frozen=True)
+class GooglePasses:
+    """Google Wallet loyalty objects of one issuer's loyalty class."""
+
+    client: GoogleWalletClient
+    class_suffix: str = "loyalty"
+    issuer_name: str = "pushsim Rewards"
+    program_logo_uri: str = "https://pushsim.invalid/logo.png"
+
+    async def insert(self, card_id: str, user_id: str, name: str, points: int, tier: str) -> str:
+        """Insert the card's loyalty object (and the class, once); returns the class id."""
+        class_id = self.client.resource_id(self.class_suffix)
+        await self.client.ensure_class(
+            class_id,
+            issuer_name=self.issuer_name,
+            program_name=self.issuer_name,
+            program_logo_uri=self.program_logo_uri,
+        )
+        await self.client.insert_object(
+            {
+                "id": self.client.resource_id(card_id),
+                "classId": class_id,
+                "state": "ACTIVE",
+                "accountId": user_id,
+                "accountName": name,
+                **_google_fields(points, tier),
+            }
+        )
+        return class_id
+
+
+def _google_fields(points: int, tier: str) -> dict[str, Any]:
+    return {
+        "loyaltyPoints": {"label": "Points", "balance": {"int": points}},
+        "textModulesData": [{"id": "tier", "header": "Tier", "body": tier}],
+    }
 
 
 def _check_text(name: str, value: object) -> None:

@@ -46,7 +46,9 @@ class CardOut(BaseModel):
     modified_at: int
     created_at: float
     add_url: str | None = Field(
-        default=None, description="Where the user adds the card: the .pkpass download link."
+        default=None,
+        description="Where the user adds the card: the .pkpass download link (ios) or the "
+        '"Save to Google Wallet" link (android).',
     )
 
 
@@ -63,15 +65,15 @@ def install_card_routes(app: FastAPI, cards: CardService, api_auth: Sequence[Dep
     """Add ``/v1/cards`` to the sender API, behind ``api_auth``."""
 
     def out(card: LoyaltyCard, request: Request) -> dict[str, Any]:
-        link = None
-        if card.platform == "ios":
-            link = str(request.base_url).rstrip("/") + cards.download_path(card)
+        link = cards.add_url(card)
+        if link is not None and link.startswith("/"):
+            link = str(request.base_url).rstrip("/") + link
         return {**card.to_json(), "add_url": link}
 
     @app.post("/v1/cards", response_model=CardOut, status_code=201, dependencies=list(api_auth))
     async def issue_card(body: CardIn, request: Request) -> dict[str, Any]:
         """Issue a loyalty card to a user; ``add_url`` is where the user adds it to a wallet."""
-        card = cards.issue(
+        card = await cards.issue(
             body.user_id,
             body.platform,
             points=body.points,

@@ -13,10 +13,14 @@ from typing import Any
 
 import httpx
 
+from devices.android import AndroidPhone
+from devices.errors import DeviceError
+from devices.google_wallet import GooglePass
 from devices.ios import IosPhone
 from devices.phone import Phone
 from devices.wallet import WalletPass
 from devices.wallet_events import PassAdded, PassRefused
+from sender.google_wallet import GoogleWalletClient
 from simulator.timeline import Timeline
 from simulator.wallet import AppleWallet
 
@@ -30,6 +34,7 @@ class CardsMixin:
 
     sender_api: httpx.AsyncClient
     apple_wallet: AppleWallet
+    google_wallet_client: GoogleWalletClient
     timeline: Timeline
 
     async def settle(self) -> None:
@@ -73,9 +78,16 @@ class CardsMixin:
         """``GET /v1/cards/stats``."""
         return await self._card_call("GET", "/v1/cards/stats", None, 200)
 
-    async def add_card(self, phone: Phone, card: dict[str, Any]) -> WalletPass | None:
-        """The user opens the card's ``add_url`` on ``phone``. Returns the pass in Wallet, or
-        None when Wallet refused it (a ``PassRefused`` event says why)."""
+    async def add_card(self, phone: Phone, card: dict[str, Any]) -> WalletPass | GooglePass | None:
+        """The user opens the card's ``add_url`` on ``phone``: Apple Wallet on an iPhone, Google
+        Wallet on an Android phone. Returns the pass in the wallet, or None when the wallet
+        refused it (a ``PassRefused`` event says why)."""
+        if isinstance(phone, AndroidPhone):
+            try:
+                saved = phone.save_pass(card["add_url"])
+            except DeviceError:
+                return None
+            return saved[0] if saved else None
         wallet = _iphone(phone).wallet
         start = len(self.timeline)
         wallet.add_from_url(card["add_url"])
@@ -88,13 +100,21 @@ class CardsMixin:
         return None
 
     async def remove_card(self, phone: Phone, card_id: str) -> None:
-        """The user deletes the card from the phone's wallet (Wallet unregisters it)."""
-        _iphone(phone).wallet.remove(self.apple_wallet.pass_type_id, card_id)
+        """The user deletes the card from the phone's wallet (Apple Wallet unregisters it)."""
+        if isinstance(phone, AndroidPhone):
+            phone.remove_pass(self._google_id(card_id))
+        else:
+            _iphone(phone).wallet.remove(self.apple_wallet.pass_type_id, card_id)
         await self.settle()
 
     async def set_card_notifications(self, phone: Phone, card_id: str, enabled: bool) -> None:
-        """The card's "Allow Notifications" switch on the phone."""
-        _iphone(phone).wallet.set_notifications(self.apple_wallet.pass_type_id, card_id, enabled)
+        """The card's notification switch on the phone (Apple: "Allow Notifications")."""
+        if isinstance(phone, AndroidPhone):
+            phone.set_pass_notifications(self._google_id(card_id), enabled)
+        else:
+            _iphone(phone).wallet.set_notifications(
+                self.apple_wallet.pass_type_id, card_id, enabled
+            )
 
     async def set_card_automatic_updates(self, phone: Phone, card_id: str, enabled: bool) -> None:
         """The card's "Automatic Updates" switch: off unregisters, on registers again."""
@@ -102,6 +122,9 @@ class CardsMixin:
             self.apple_wallet.pass_type_id, card_id, enabled
         )
         await self.settle()
+
+    def _google_id(self, card_id: str) -> str:
+        return self.google_wallet_client.resource_id(card_id)
 
     async def _card_call(
         self, method: str, path: str, body: dict[str, Any] | None, expected: int
@@ -116,5 +139,5 @@ class CardsMixin:
 
 def _iphone(phone: Phone) -> IosPhone:
     if not isinstance(phone, IosPhone):
-        raise CardError(f"{phone.phone_id} has no Apple Wallet (Google Wallet: Android cards)")
+        raise CardError(f"{phone.phone_id} has no Apple Wallet")
     return phone

@@ -38,7 +38,7 @@ from fakeproviders.gwallet import HOST as GOOGLE_WALLET_HOST
 from fakeproviders.gwallet import FakeGoogleWallet, WalletOptions
 from fakeproviders.proxy import ConnectProxy, Route
 from sender import ApnsClient, FcmClient, SenderServer, SenderService, SqliteStore, create_app
-from sender.cards import CardService
+from sender.cards import CardService, GooglePasses
 from sender.google_wallet import GoogleWalletClient
 from simulator.app_link import HttpAppServerLink, sender_route, webhook_route
 from simulator.assertions import expect_event, expect_no_event
@@ -315,7 +315,9 @@ class Simulation(CardsMixin):
         self.sender = SenderService(
             store, apns_client, fcm_client, self.clock, emit=emit, max_in_flight=_SENDER_IN_FLIGHT
         )
-        self.cards = CardService(store, self.clock, emit=emit)
+        self.cards = CardService(
+            store, self.clock, emit=emit, google=GooglePasses(self.google_wallet_client)
+        )
         self.sender_server = SenderServer(
             create_app(self.sender, api_key=self.api_key, app_key=self.app_key, cards=self.cards),
             port=self.ports.sender,
