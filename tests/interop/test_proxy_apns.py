@@ -117,10 +117,11 @@ async def test_aioapns_through_its_proxy_option_reads_410(
     sim.expect_no("NotificationDisplayed")
 
 
-def _kalyke_client(env: dict[str, str]) -> ApnsClient:
-    """kalyke as against Apple (sandbox); its httpx client reads HTTPS_PROXY and SSL_CERT_FILE."""
+def _kalyke_client(env: dict[str, str], *, sandbox: bool = True) -> ApnsClient:
+    """kalyke as against Apple (sandbox unless told); its httpx client reads HTTPS_PROXY and
+    SSL_CERT_FILE."""
     return ApnsClient(
-        use_sandbox=True,
+        use_sandbox=sandbox,
         team_id=env["APNS_TEAM_ID"],
         auth_key_id=env["APNS_KEY_ID"],
         auth_key_filepath=env["APNS_KEY_PATH"],
@@ -153,6 +154,26 @@ async def test_kalyke_with_https_proxy_raises_unregistered(
         await _kalyke_client(use_pushsim_env).send_message(
             token, {"aps": {"alert": "gone?"}}, ApnsConfig(topic=APP)
         )
+
+
+async def test_kalyke_set_up_for_production_is_refused_a_development_token(
+    sim: Simulation, use_pushsim_env: dict[str, str]
+) -> None:
+    """kalyke with use_sandbox=False sends to api.push.apple.com, the production fake: a
+    development build's token there raises BadDeviceToken, as Apple answers; a production
+    build's token is shown."""
+    phone = sim.add_iphone()
+    development = str(phone.install(APP, user_id="bob", answer="allow").token)
+    client = _kalyke_client(use_pushsim_env, sandbox=False)
+    with pytest.raises(kalyke_errors.BadDeviceToken):
+        await client.send_message(development, {"aps": {"alert": "hi"}}, ApnsConfig(topic=APP))
+    phone.uninstall(APP)
+    production = str(phone.install(APP, user_id="bob", build="production").token)
+    apns_id = await client.send_message(
+        production, {"aps": {"alert": {"title": "Live"}}}, ApnsConfig(topic=APP)
+    )
+    shown = await sim.expect("NotificationDisplayed", notification=apns_id)
+    assert shown.token == production
 
 
 if __name__ == "__main__":
