@@ -418,8 +418,9 @@ class Simulation(CardsMixin):
     # -- phones -------------------------------------------------------------------------------
 
     def add_iphone(self, phone_id: str | None = None, **settings: Any) -> IosPhone:
-        """A new iPhone, online, talking to the fake APNs. ``settings`` go to
-        :class:`devices.ios.IosPhone` (``background_budget``, ``token_rules``)."""
+        """A new iPhone, online, talking to the fake APNs (both environments: its apps' builds
+        choose). ``settings`` go to :class:`devices.ios.IosPhone` (``background_budget``,
+        ``voip_failure_limit``, ``token_rules``)."""
         phone = IosPhone(
             self._new_phone_id(phone_id, "iphone"),
             **settings,
