@@ -24,6 +24,7 @@ from devices.errors import DeviceError
 from devices.phone import Phone
 from fakeproviders.faults import Fault
 from simulator.control.apple import apple_router
+from simulator.control.cards import install_card_routes
 from simulator.control.serialize import event_json, phone_json, tray_json
 from simulator.kinds import event_kinds
 from simulator.simulation import Simulation, SimulationError
@@ -410,6 +411,7 @@ def create_control_app(
         raise ControlError(404, f"no fault {fault_id!r}")
 
     app.include_router(apple_router(sim, phone))
+    install_card_routes(app, sim, phone, ControlError)
     return app
 
 

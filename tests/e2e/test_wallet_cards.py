@@ -1,0 +1,79 @@
+"""Loyalty cards end to end: the control API, and Apple Wallet's behaviours over real sockets
+(reference/wallet.md §1-§4)."""
+
+from __future__ import annotations
+
+from simulator import Simulation
+
+
+async def test_control_api_issues_adds_changes_and_switches_a_card(pushsim: Simulation, control):
+    """POST /cards, POST /phones/{id}/cards, PATCH /cards/{id}, PATCH the phone's switch:
+    the change is shown, then (notifications off) only applied."""
+    await control.post("/phones", json={"platform": "ios", "phone_id": "kim"})
+    card = (await control.post("/cards", json={"user_id": "kim", "platform": "ios"})).json()
+    added = await control.post("/phones/kim/cards", json={"card_id": card["card_id"]})
+    assert added.status_code == 201 and added.json()["registered"], added.text
+    changed = (await control.patch(f"/cards/{card['card_id']}", json={"points": 42})).json()
+    assert [o["status"] for o in changed["outcomes"]] == [200]
+    tray = (await control.get("/phones/kim/notifications")).json()
+    assert [n["body"] for n in tray] == ["You now have 42 points"]
+
+    switch = await control.patch(
+        f"/phones/kim/cards/{card['card_id']}", json={"notifications": False}
+    )
+    assert switch.status_code == 200
+    await control.patch(f"/cards/{card['card_id']}", json={"points": 43})
+    assert len((await control.get("/phones/kim/notifications")).json()) == 1
+    [held] = (await control.get("/phones/kim/cards")).json()
+    assert held["fields"]["points"] == 43 and held["notifications"] is False
+    detail = (await control.get(f"/cards/{card['card_id']}")).json()
+    assert [u["version"] for u in detail["updates"]] == [1, 2, 3] and len(detail["devices"]) == 1
+
+    assert (await control.delete(f"/phones/kim/cards/{card['card_id']}")).status_code == 204
+    assert (await control.get("/phones/kim/cards")).json() == []
+
+
+async def test_control_api_refuses_a_card_it_cannot_add(pushsim: Simulation, control):
+    """An unknown card or a bad body is a 4xx in the documented error shape."""
+    await control.post("/phones", json={"platform": "ios", "phone_id": "lee"})
+    unknown = await control.post("/phones/lee/cards", json={"card_id": "nope"})
+    assert unknown.status_code == 422 and unknown.json()["error"]["code"] == 422
+    bad = await control.post("/cards", json={"user_id": "lee", "platform": "blackberry"})
+    assert bad.status_code == 422
+
+
+async def test_automatic_updates_off_unregisters_and_on_catches_up(pushsim: Simulation):
+    """Automatic Updates off: the registration is removed and a change is not fetched; on
+    again: Wallet registers and fetches what changed meanwhile (§2, S24)."""
+    phone = pushsim.add_iphone()
+    card = await pushsim.issue_card("ann", points=1)
+    await pushsim.add_card(phone, card)
+    await pushsim.set_card_automatic_updates(phone, card["card_id"], False)
+    assert (await pushsim.card(card["card_id"]))["devices"] == []
+    update = await pushsim.change_card(card["card_id"], points=2)
+    assert update["outcomes"] == []
+    pass_type = pushsim.apple_wallet.pass_type_id
+    assert phone.wallet.get(pass_type, card["card_id"]).fields["points"] == 1
+
+    await pushsim.set_card_automatic_updates(phone, card["card_id"], True)
+    assert phone.wallet.get(pass_type, card["card_id"]).fields["points"] == 2
+    assert len((await pushsim.card(card["card_id"]))["devices"]) == 1
+
+
+async def test_an_offline_phone_catches_up_when_back_online(pushsim: Simulation):
+    """APNs keeps the pass push while the phone is offline (one per topic); back online, Wallet
+    asks what changed and shows the latest points (§2, devices.md §1.6)."""
+    phone = pushsim.add_iphone()
+    card = await pushsim.issue_card("bo", points=1)
+    await pushsim.add_card(phone, card)
+    phone.go_offline()
+    for points in (5, 9):
+        update = await pushsim.change_card(card["card_id"], points=points)
+        assert update["outcomes"][0]["status"] == 200  # APNs accepts and stores
+    pass_type = pushsim.apple_wallet.pass_type_id
+    assert phone.wallet.get(pass_type, card["card_id"]).fields["points"] == 1
+    phone.go_online()
+    await pushsim.settle()
+    assert phone.wallet.get(pass_type, card["card_id"]).fields["points"] == 9
+    shown = await pushsim.expect("NotificationDisplayed", notification=card["card_id"])
+    assert shown.body == "You now have 9 points"
