@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fakeproviders.apns import ApnsOptions
+from fakeproviders.fcm import FcmOptions
 from simulator.bench import BENCHMARKS, BenchOptions
 from simulator.bench import load as load_benchmark
 from simulator.config import ConfigError, UpConfig, load_config
@@ -111,6 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="after an iOS uninstall, seconds from the first push that reached the phone to the "
         "first 410 Unregistered (default: 86400, one day; Apple's schedule is undocumented; "
         "0 for a 410 from the next push on)",
+    )
+    up.add_argument(
+        "--fcm-uninstall-delay",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="after an Android uninstall, seconds from the phone's report (when a message reached "
+        "it) to the first 404 UNREGISTERED (default: 0; Google's delay is undocumented)",
     )
 
     tui = commands.add_parser(
@@ -383,6 +392,8 @@ def _up(args: argparse.Namespace) -> int:
     )
     if args.apns_invalidation_delay is not None:
         options["apns_options"] = ApnsOptions(invalidation_delay=args.apns_invalidation_delay)
+    if args.fcm_uninstall_delay is not None:
+        options["fcm_options"] = FcmOptions(uninstall_delay=args.fcm_uninstall_delay)
     try:
         asyncio.run(
             serve(

@@ -145,6 +145,10 @@ def export_lines(endpoints: dict[str, Any]) -> list[str]:
     return [f"export {name}={shlex.quote(value)}" for name, value in environment(endpoints).items()]
 
 
+#: The Node preload that tunnels ``http2.connect`` through HTTPS_PROXY (shipped as package data).
+NODE_H2_PRELOAD = Path(__file__).parent / "node" / "h2-proxy.mjs"
+
+
 def environment(endpoints: dict[str, Any]) -> dict[str, str]:
     """The variables that point a sender at the fakes (what ``pushsim env`` exports)."""
     apns, fcm = endpoints["apns"], endpoints["fcm"]
@@ -181,6 +185,8 @@ def environment(endpoints: dict[str, Any]) -> dict[str, str]:
         "https_proxy": endpoints["proxy"]["url"],
         "NO_PROXY": "127.0.0.1,localhost,::1",
         "no_proxy": "127.0.0.1,localhost,::1",
+        # Node's http2 has no proxy support: `node --import "$PUSHSIM_NODE_H2_PRELOAD"` adds it.
+        "PUSHSIM_NODE_H2_PRELOAD": NODE_H2_PRELOAD,
         "PUSHSIM_SENDER_URL": endpoints["sender"]["url"],
         "PUSHSIM_SENDER_API_KEY": endpoints["sender"]["api_key"],
     }

@@ -133,13 +133,14 @@ def node_interop() -> Path:
 
 @pytest.fixture
 def run_node(node_interop: Path, pushsim_env: dict[str, str]) -> RunNode:
-    """``await run_node(script, *args, preload=None, env=None)``: run a driver script with
-    ``node`` in the environment ``pushsim env`` prints, and return the JSON it prints last."""
+    """``await run_node(script, *args, h2_preload=False, env=None)``: run a driver script with
+    ``node`` in the environment ``pushsim env`` prints, and return the JSON it prints last.
+    ``h2_preload``: ``node --import "$PUSHSIM_NODE_H2_PRELOAD"``, the shipped HTTP/2 preload."""
 
     async def run(
         script: str,
         *args: str,
-        preload: str | None = None,
+        h2_preload: bool = False,
         env: dict[str, str] | None = None,
     ) -> Any:
         node = shutil.which("node")
@@ -147,7 +148,8 @@ def run_node(node_interop: Path, pushsim_env: dict[str, str]) -> RunNode:
         environment = {k: v for k, v in os.environ.items() if k not in _PROXY_VARIABLES}
         environment.update(pushsim_env)
         environment.update(env or {})
-        command = [node, *(["--import", f"./{preload}"] if preload else []), script, *args]
+        preload = ["--import", environment["PUSHSIM_NODE_H2_PRELOAD"]] if h2_preload else []
+        command = [node, *preload, script, *args]
         process = await asyncio.create_subprocess_exec(
             *command,
             cwd=node_interop,

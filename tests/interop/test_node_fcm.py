@@ -7,7 +7,8 @@ The OAuth2 token request goes to the URL google-auth-library hard-codes,
 honours by itself.
 
 - ``sendEach()`` opens an HTTP/2 session with ``http2.connect('https://fcm.googleapis.com')``;
-  Node's http2 has no proxy support, so the preload ``node/h2-proxy.mjs`` (``node --import``)
+  Node's http2 has no proxy support, so the preload pushsim ships (``node --import
+  "$PUSHSIM_NODE_H2_PRELOAD"``)
   wraps ``http2.connect`` to tunnel through ``HTTPS_PROXY`` (honouring ``NO_PROXY``), with TLS
   checked against fcm.googleapis.com. firebase-admin itself is not touched.
 - ``send()`` (HTTP/1.1, ``https.request``) takes the app option ``httpAgent``: an
@@ -22,8 +23,8 @@ from simulator.simulation import DEFAULT_APP_ID, Simulation
 from tests.interop.conftest import RunNode
 
 APP = DEFAULT_APP_ID
-#: mode of fcm-send.mjs → (preload, HTTP version the fake sees)
-MODES = {"each": ("h2-proxy.mjs", "2"), "send": (None, "1.1")}
+#: mode of fcm-send.mjs → (HTTP/2 preload, HTTP version the fake sees)
+MODES = {"each": (True, "2"), "send": (False, "1.1")}
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))
@@ -39,7 +40,7 @@ async def test_node_firebase_admin_through_the_proxy_reports_each_message(
     dead = str(gone.install(APP, user_id="bob", answer="allow").token)
     gone.uninstall(APP)
     preload, http_version = MODES[mode]
-    ok, failed = await run_node("fcm-send.mjs", mode, live, dead, preload=preload)
+    ok, failed = await run_node("fcm-send.mjs", mode, live, dead, h2_preload=preload)
     assert ok["messageId"].startswith(f"projects/{sim.project_id}/messages/"), ok
     assert failed["error"] == "messaging/registration-token-not-registered", failed
     shown = await sim.expect("NotificationDisplayed", notification=ok["messageId"])

@@ -5,7 +5,8 @@ key file of ``GOOGLE_APPLICATION_CREDENTIALS``; TLS trust is ``NODE_EXTRA_CA_CER
 token comes from the ``googleapis`` JWT client, whose ``gtoken`` posts to the URL it hard-codes,
 ``https://www.googleapis.com/oauth2/v4/token``, and signs that URL as the audience; gaxios takes
 it through ``HTTPS_PROXY``. Its sends use ``http2.connect('https://fcm.googleapis.com')``, which
-the preload ``node/h2-proxy.mjs`` tunnels through ``HTTPS_PROXY``.
+the preload pushsim ships tunnels through ``HTTPS_PROXY``, loaded as the README says:
+``NODE_OPTIONS="--import=$PUSHSIM_NODE_H2_PRELOAD"``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from tests.interop.conftest import RunNode
 
 
 async def test_fcm_v1_http2_through_the_proxy_delivers_and_reports_unregistered(
-    sim: Simulation, run_node: RunNode
+    sim: Simulation, run_node: RunNode, pushsim_env: dict[str, str]
 ) -> None:
     """sendMulticast() gets its token from www.googleapis.com/oauth2/v4/token and sends over
     HTTP/2: the live token's phone shows the notification, and the token of an uninstalled app
@@ -27,7 +28,8 @@ async def test_fcm_v1_http2_through_the_proxy_delivers_and_reports_unregistered(
     dead = str(gone.install(DEFAULT_APP_ID, user_id="bob", answer="allow").token)
     gone.uninstall(DEFAULT_APP_ID)
 
-    answer = await run_node("fcm-v1-http2-send.mjs", "first", live, dead, preload="h2-proxy.mjs")
+    preload = {"NODE_OPTIONS": f"--import={pushsim_env['PUSHSIM_NODE_H2_PRELOAD']}"}
+    answer = await run_node("fcm-v1-http2-send.mjs", "first", live, dead, env=preload)
     assert answer == {"unregistered": [dead]}, answer
     shown = await sim.expect("NotificationDisplayed", phone=phone.phone_id)
     assert (shown.title, shown.body) == ("first", "fcm-v1-http2 (Node)")

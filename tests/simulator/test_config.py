@@ -34,7 +34,6 @@ def test_every_section_reaches_the_simulation_options(tmp_path):
             key_id = "KEY1234567"
             [fcm]
             project_id = "acme-prod"
-            uninstall_delay = 3600
             [ports]
             apns = 8443
             [up]
@@ -49,7 +48,6 @@ def test_every_section_reaches_the_simulation_options(tmp_path):
     assert options["app_ids"] == ("com.acme.shop", "com.acme.admin")
     assert (options["team_id"], options["key_id"]) == ("ABCDE12345", "KEY1234567")
     assert options["project_id"] == "acme-prod"
-    assert options["fcm_options"].uninstall_delay == 3600
     assert options["webhooks"] == (
         WebhookTemplate(url="http://127.0.0.1:9000/devices", events=frozenset({"token"})),
     )
@@ -133,3 +131,19 @@ def test_up_takes_the_invalidation_delay_flag():
     for bad in ("-1", "soon", "inf"):
         with pytest.raises(SystemExit):
             build_parser().parse_args(["up", "--apns-invalidation-delay", bad])
+
+
+def test_fcm_uninstall_delay_from_the_file_and_the_flag(tmp_path):
+    """[fcm] uninstall_delay and --fcm-uninstall-delay set FcmOptions; negatives are refused."""
+    from simulator.cli import build_parser
+
+    config = load_config(write(tmp_path, "[fcm]\nuninstall_delay = 60\n"))
+    assert config.simulation_options()["fcm_options"].uninstall_delay == 60
+    assert "fcm_options" not in UpConfig().simulation_options()
+    with pytest.raises(ConfigError, match="uninstall_delay"):
+        load_config(write(tmp_path, "[fcm]\nuninstall_delay = -1\n"))
+    assert (
+        build_parser().parse_args(["up", "--fcm-uninstall-delay", "60"]).fcm_uninstall_delay == 60
+    )
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["up", "--fcm-uninstall-delay", "-1"])

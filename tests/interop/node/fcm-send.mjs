@@ -2,14 +2,14 @@
 // firebase-admin (Node) and print one JSON line:
 // [{"messageId": ...} | {"error": "messaging/registration-token-not-registered"}, ...].
 //
-//   node --import ./h2-proxy.mjs fcm-send.mjs each TOKEN...   sendEach(): HTTP/2 (http2.connect)
-//   node fcm-send.mjs send TOKEN...                           send() per token: HTTP/1.1
+//   node --import "$PUSHSIM_NODE_H2_PRELOAD" fcm-send.mjs each TOKEN...   sendEach(): HTTP/2
+//   node fcm-send.mjs send TOKEN...                                       send(): HTTP/1.1
 //
 // Configuration is what a deployment has: cert(GOOGLE_APPLICATION_CREDENTIALS), the project id
 // FCM_PROJECT_ID, trust from NODE_EXTRA_CA_CERTS. The OAuth2 token request (google-auth-library,
 // gaxios) honours HTTPS_PROXY by itself. The HTTP/2 session of sendEach() does not: the preload
-// ./h2-proxy.mjs makes http2.connect() tunnel through HTTPS_PROXY. send() uses https.request
-// with the app's `httpAgent` option, given an HttpsProxyAgent for HTTPS_PROXY.
+// pushsim ships makes http2.connect() tunnel through HTTPS_PROXY. send() uses https.request with
+// the app's `httpAgent` option, given an HttpsProxyAgent for HTTPS_PROXY.
 import { cert, deleteApp, initializeApp } from 'firebase-admin/app';
 import { getMessaging } from 'firebase-admin/messaging';
 import { HttpsProxyAgent } from 'https-proxy-agent';

@@ -1,7 +1,7 @@
 // Send one notification to the registration tokens given on the command line with the
 // fcm-v1-http2 package, unmodified, and print one JSON line: {"unregistered": [token, ...]}.
 //
-//   node --import ./h2-proxy.mjs fcm-v1-http2-send.mjs TITLE TOKEN...
+//   node --import "$PUSHSIM_NODE_H2_PRELOAD" fcm-v1-http2-send.mjs TITLE TOKEN...
 //
 // Configuration is what a deployment has: the service-account JSON from
 // GOOGLE_APPLICATION_CREDENTIALS, trust from NODE_EXTRA_CA_CERTS. The package's OAuth2 token

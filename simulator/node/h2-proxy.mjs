@@ -1,4 +1,5 @@
-// Preload (`node --import ./h2-proxy.mjs ...`) that makes node:http2 honour HTTPS_PROXY and
+// Preload (`node --import "$PUSHSIM_NODE_H2_PRELOAD" app.js`, or the same `--import` in
+// NODE_OPTIONS; `pushsim env` prints where this file is) that makes node:http2 honour HTTPS_PROXY and
 // NO_PROXY, as curl, requests, httpx and gaxios do. Node's http2.connect() has no proxy support;
 // this wraps it so that, for a host the proxy should carry, the session is opened over a
 // `CONNECT host:port` tunnel through the proxy, with TLS (SNI and certificate check against the
