@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asn1crypto import cms
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -107,12 +108,16 @@ def read_pass(
     data: bytes,
     trusted_roots: Sequence[x509.Certificate],
     *,
+    intermediates: Sequence[x509.Certificate] = (),
     allow_http: bool = False,
     allow_attached_signature: bool = True,
     now: datetime.datetime | None = None,
 ) -> PassData:
     """Open and verify a ``.pkpass``; raises ``PassRefused`` with the device's words.
 
+    ``intermediates`` are WWDR certificates the phone already knows (as iPhones know Apple's),
+    tried besides those the signature carries: node-forge (so passkit-generator) re-encodes an
+    intermediate it cannot parse faithfully (an ECDSA-signed one) and breaks its signature.
     ``allow_http`` is the developer setting that lets ``webServiceURL`` be ``http://`` (§5);
     ``allow_attached_signature`` accepts a signature that embeds the manifest instead of being
     detached (whether Wallet does is [U], §5). Certificates are checked against ``now`` (the
@@ -146,7 +151,7 @@ def read_pass(
         raise PassRefused("Signature is missing")
     _check_manifest(manifest, files)
     signer = _verify_signature(signature, manifest, allow_attached_signature)
-    _check_chain(signer, trusted_roots, info, where, now)
+    _check_chain(signer, intermediates, trusted_roots, info, where, now)
     return _pass_data(info, data, allow_http)
 
 
@@ -265,7 +270,7 @@ def _verify_signature(
         if content.native is not None and not (allow_attached and content.native == manifest):
             raise PassRefused(_BAD_SIGNATURE)
         certificates = [
-            x509.load_der_x509_certificate(c.chosen.dump()) for c in signed["certificates"] or []
+            cert for cert in map(_certificate, signed["certificates"] or []) if cert is not None
         ]
         signer_infos = list(signed["signer_infos"])
         if len(signer_infos) != 1:
@@ -280,7 +285,9 @@ def _verify_signature(
                 c
                 for c in certificates
                 if c.serial_number == wanted["serial_number"].native
-                and c.issuer.public_bytes() == wanted["issuer"].dump()
+                # Compared as names, not bytes: signers re-encode the issuer's string types
+                # (node-forge, so passkit-generator, writes PrintableString for UTF8String).
+                and asn1_x509.Name.load(c.issuer.public_bytes()) == wanted["issuer"]
             ),
             None,
         )
@@ -322,6 +329,7 @@ def _check(key: Any, signature: bytes, data: bytes, digest: hashes.HashAlgorithm
 
 def _check_chain(
     signed_by: tuple[x509.Certificate, list[x509.Certificate]],
+    known: Sequence[x509.Certificate],
     roots: Sequence[x509.Certificate],
     info: Mapping[str, Any],
     where: str,
@@ -342,7 +350,7 @@ def _check_chain(
         raise refused
     if _name(signer, NameOID.ORGANIZATIONAL_UNIT_NAME) != info.get("teamIdentifier"):
         raise refused
-    for intermediate in carried:
+    for intermediate in (*carried, *known):
         if intermediate is signer or not _issued(signer, intermediate):
             continue
         if not _is_ca(intermediate) or not _valid_at(intermediate, moment):
@@ -350,6 +358,14 @@ def _check_chain(
         if any(_issued(intermediate, root) and _valid_at(root, moment) for root in roots):
             return
     raise refused
+
+
+def _certificate(choice: Any) -> x509.Certificate | None:
+    """A certificate the signature carries, or None when it is not valid DER."""
+    try:
+        return x509.load_der_x509_certificate(choice.chosen.dump())
+    except ValueError:
+        return None
 
 
 def _issued(cert: x509.Certificate, issuer: x509.Certificate) -> bool:

@@ -67,6 +67,8 @@ class WalletSetup:
     http: PhoneHttp
     trusted_roots: Sequence[x509.Certificate]
     """The roots pass signatures must chain to (Apple's; the local CA in pushsim)."""
+    intermediates: Sequence[x509.Certificate] = ()
+    """WWDR intermediates the phone knows besides those a signature carries."""
     allow_http: bool = False
     """Settings > Developer > allow HTTP web services (wallet.md §5); off on a normal phone."""
     send_if_modified_since: bool = True
@@ -140,7 +142,7 @@ class Wallet:
         """Add a ``.pkpass``; None (and a ``PassRefused`` event) if Wallet refuses it.
         ``last_modified`` is the download's ``Last-Modified``, if it had one."""
         try:
-            info = read_pass(data, self.setup.trusted_roots, allow_http=self.setup.allow_http)
+            info = self._read(data)
         except PassRefused as exc:
             self._emit(wev.PassRefused, wallet=APPLE, reason=str(exc), source=source)
             return None
@@ -344,7 +346,7 @@ class Wallet:
                 "provide a 'last-modified' header.",
             )
         try:
-            new = read_pass(reply.body, self.setup.trusted_roots, allow_http=self.setup.allow_http)
+            new = self._read(reply.body)
             if (new.pass_type_id, new.serial_number) != (old.pass_type_id, serial):
                 raise PassRefused("the pass type or serial number changed")
         except PassRefused as exc:
@@ -417,6 +419,15 @@ class Wallet:
             )
             return
         self.add(reply.body, source=url, last_modified=reply.headers.get("last-modified"))
+
+    def _read(self, data: bytes) -> PassData:
+        setup = self.setup
+        return read_pass(
+            data,
+            setup.trusted_roots,
+            intermediates=setup.intermediates,
+            allow_http=setup.allow_http,
+        )
 
     def _send(self, request: HttpRequest, then: Callable[[HttpResponse], None]) -> None:
         if self._online():

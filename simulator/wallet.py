@@ -79,6 +79,7 @@ class AppleWalletCredentials:
             self.certificate.cert_path, self.certificate.key_path, self.certificate.wwdr_path
         )
         self.root = x509.load_pem_x509_certificate(ca.cert_path.read_bytes())
+        self.wwdr = x509.load_pem_x509_certificate(self.certificate.wwdr_path.read_bytes())
 
     def server_context(self) -> ssl.SSLContext:
         """A fake APNs server context that verifies pass certificates' chains. The WWDR-like
@@ -135,7 +136,12 @@ class AppleWallet:
         sender listens on plain HTTP, as a developer phone allows (wallet.md §5)."""
         if self.http is None:
             raise RuntimeError("start the Apple Wallet wiring first")
-        return WalletSetup(http=self.http, trusted_roots=(self.credentials.root,), allow_http=True)
+        return WalletSetup(
+            http=self.http,
+            trusted_roots=(self.credentials.root,),
+            intermediates=(self.credentials.wwdr,),
+            allow_http=True,
+        )
 
     def signed_by_stranger(self, pkpass: bytes) -> bytes:
         """The same pass signed by a Pass Type ID certificate with the same pass type and team,
