@@ -194,11 +194,12 @@ def _fcm_token_is_dead(response: httpx.Response) -> bool:
 
 
 def _retry_after(response: httpx.Response, attempt: int) -> float:
-    """Retry-After when given, else exponential backoff with jitter."""
+    """Retry-After when given, else a doubling backoff, half of it random ("equal jitter")."""
     given = response.headers.get("retry-after", "")
     if given.isdigit():
         return float(given)
-    return 0.5 * 2**attempt * (0.5 + random.random())
+    backoff = 0.5 * 2**attempt
+    return backoff / 2 + random.uniform(0, backoff / 2)
 
 
 def create_app(database: str) -> FastAPI:

@@ -59,9 +59,12 @@ def observed_requests(
     )
 
 
-async def wait_until_quiet(timeline: Timeline, *, quiet: float, timeout: float) -> None:
-    """Return once no push was answered for ``quiet`` real seconds; TimeoutError after
-    ``timeout`` (a sender that never stops)."""
+async def wait_until_quiet(
+    timeline: Timeline, *, quiet: float, timeout: float, first: float | None = None
+) -> None:
+    """Return once no push was answered for ``quiet`` real seconds (``first`` for the first
+    one: a backend may take a while to start sending); TimeoutError after ``timeout`` (a sender
+    that never stops)."""
     activity = asyncio.Event()
 
     def on_event(event: Any) -> None:
@@ -70,13 +73,15 @@ async def wait_until_quiet(timeline: Timeline, *, quiet: float, timeout: float) 
 
     unsubscribe = timeline.subscribe(on_event)
     deadline = time.monotonic() + timeout
+    window = quiet if first is None else first
     try:
         while True:
             activity.clear()
             try:
-                await asyncio.wait_for(activity.wait(), quiet)
+                await asyncio.wait_for(activity.wait(), window)
             except TimeoutError:
                 return
+            window = quiet
             if time.monotonic() > deadline:
                 raise TimeoutError(f"pushes kept coming for {timeout} s")
     finally:

@@ -595,10 +595,13 @@ class Simulation(CardsMixin):
         apns = (self.apns, self.apns_production)
         return observed_requests(apns, self.fcm, token=token, since=since)
 
-    async def sending_done(self, *, quiet: float = 0.5, timeout: float = 30.0) -> None:
-        """Wait until the fakes have seen no push request for ``quiet`` real seconds (a backend
-        that sends in the background has finished), at most ``timeout`` seconds."""
-        await wait_until_quiet(self.timeline, quiet=quiet, timeout=timeout)
+    async def sending_done(
+        self, *, quiet: float = 0.5, first: float = 2.0, timeout: float = 30.0
+    ) -> None:
+        """Wait until the fakes have seen no push request for ``quiet`` real seconds (``first``
+        before the first one): a backend that sends in the background has finished. At most
+        ``timeout`` seconds."""
+        await wait_until_quiet(self.timeline, quiet=quiet, first=first, timeout=timeout)
 
     def subscribe(self, phone: Phone, topic: str, app_id: str = DEFAULT_APP_ID) -> None:
         """The app on an Android ``phone`` subscribes to an FCM ``topic`` (the Firebase SDK's

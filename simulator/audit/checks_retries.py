@@ -9,6 +9,9 @@ from simulator.audit.model import AuditContext, Check, Verdict, failed, passed, 
 
 #: Closer retries than this count as hammering (no backoff at all).
 MIN_GAP = 0.2
+#: After three failures the last wait must be this many times the first: a backoff that doubles
+#: gives 4 (2 with the most "equal jitter" can take off); a fixed interval gives 1.
+GROWTH = 1.8
 MAX_ATTEMPTS = 5
 
 
@@ -16,17 +19,17 @@ async def _apns_5xx(ctx: AuditContext) -> Verdict:
     user, (phone,) = await ctx.user(["ios"])
     token = ctx.token(phone)
     ctx.sim.fault("apns", status=500, reason="InternalServerError", token=token, times=1)
-    ctx.sim.fault("apns", status=503, reason="ServiceUnavailable", token=token, times=1)
+    ctx.sim.fault("apns", status=503, reason="ServiceUnavailable", token=token, times=2)
     seq = ctx.sim.timeline.last_seq
     await ctx.sim.notify(user, title="audit")
-    shown = await ctx.wait_shown(phone, seq, timeout=30)
+    shown = await ctx.wait_shown(phone, seq, timeout=2 * ctx.patience)
     await ctx.settled()
     requests = ctx.requests(token)
     gaps = [round(b.at - a.at, 2) for a, b in itertools.pairwise(requests)]
     statuses = [r.status for r in requests]
     evidence = f"token {short(token)}: answers {statuses}, gaps {gaps} s, shown: {shown}"
-    ok = shown and statuses[-1] == 200 and len(requests) <= MAX_ATTEMPTS
-    ok = ok and all(gap >= MIN_GAP for gap in gaps)
+    ok = shown and statuses[-1] == 200 and len(requests) <= MAX_ATTEMPTS and len(gaps) >= 2
+    ok = ok and all(gap >= MIN_GAP for gap in gaps) and gaps[-1] >= GROWTH * gaps[0]
     return passed(evidence) if ok else failed(evidence)
 
 
@@ -39,7 +42,7 @@ async def _fcm_429(ctx: AuditContext) -> Verdict:
     )
     seq = ctx.sim.timeline.last_seq
     await ctx.sim.notify(user, title="audit")
-    shown = await ctx.wait_shown(phone, seq, timeout=30)
+    shown = await ctx.wait_shown(phone, seq, timeout=2 * ctx.patience)
     await ctx.settled()
     requests = ctx.requests(token)
     statuses = [r.status for r in requests]
@@ -75,7 +78,8 @@ RETRY_CHECKS = (
         "APNS-RETRY-5XX",
         "retries APNs 500/503 with backoff",
         "On 500 InternalServerError and 503 ServiceUnavailable retry, bounded, with a growing "
-        f"backoff (here: gaps of at least {MIN_GAP} s, at most {MAX_ATTEMPTS} attempts).",
+        f"backoff (here, after 500, 503, 503: every gap at least {MIN_GAP} s, the last at least "
+        f"{GROWTH}× the first, at most {MAX_ATTEMPTS} attempts).",
         "A3 handling-notification-responses-from-apns",
         _apns_5xx,
     ),

@@ -15,14 +15,14 @@ async def _prune(ctx: AuditContext, platform: str, status: int, reason: str) -> 
     user, (phone,) = await ctx.user([platform])
     token = ctx.token(phone)
     ctx.sim.fault("apns" if platform == "ios" else "fcm", status=status, reason=reason, token=token)
-    for _ in range(3):
+    for _ in range(2):
         await ctx.notify(user)
     statuses = [r.status for r in ctx.requests(token)]
     if status not in statuses:
         return Verdict("error", f"no request to {short(token)} was answered {status}: {statuses}")
     again = _after_refusal(statuses, status)
     evidence = (
-        f"token {short(token)}: 3 notifications, answers {statuses}; "
+        f"token {short(token)}: 2 notifications, answers {statuses}; "
         f"{again} request(s) after the first {status} {reason}"
     )
     return passed(evidence) if again == 0 else failed(evidence)

@@ -97,8 +97,6 @@ async def _goaway(ctx: AuditContext) -> Verdict:
     seq = ctx.sim.timeline.last_seq
     for _ in range(3):
         await ctx.notify(user)
-    if ctx.shown(phone, seq) < 3:
-        await ctx.wait_shown(phone, seq, timeout=5)
     shown = ctx.shown(phone, seq)
     evidence = f"GOAWAY after the first push; {shown} of 3 notifications shown"
     return passed(evidence) if shown == 3 else failed(evidence)

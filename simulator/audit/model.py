@@ -79,10 +79,20 @@ _users = itertools.count(1)
 class AuditContext:
     """A check's view of the simulation: new users with phones, notifications, the fakes' logs."""
 
-    def __init__(self, sim: Simulation, *, app_id: str | None = None, quiet: float = 0.4) -> None:
+    def __init__(
+        self,
+        sim: Simulation,
+        *,
+        app_id: str | None = None,
+        quiet: float = 0.4,
+        patience: float = 15.0,
+    ) -> None:
+        """``quiet``: real seconds without a push after which the sender is taken to be done;
+        ``patience``: how long to wait for a notification to be shown."""
         self.sim = sim
         self.app_id = app_id or sim.app_ids[0]
         self.quiet = quiet
+        self.patience = patience
 
     async def user(self, platforms: Sequence[str] = ("ios",)) -> tuple[str, list[Phone]]:
         """A new user with one phone per platform given, the app installed and allowed; their
@@ -122,10 +132,13 @@ class AuditContext:
             self.sim.timeline.events("NotificationDisplayed", phone=phone.phone_id, since=since)
         )
 
-    async def wait_shown(self, phone: Phone, since: int, timeout: float = 15.0) -> bool:
+    async def wait_shown(self, phone: Phone, since: int, timeout: float | None = None) -> bool:
         try:
             await self.sim.wait_for(
-                "NotificationDisplayed", phone=phone.phone_id, since=since, timeout=timeout
+                "NotificationDisplayed",
+                phone=phone.phone_id,
+                since=since,
+                timeout=self.patience if timeout is None else timeout,
             )
         except TimeoutError:
             return False

@@ -1,0 +1,88 @@
+"""`pushsim audit` both ways: pushsim's sender passes every check, a deliberately naive backend
+fails exactly the checks it should, and an unmodified third-party library is graded."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator import Simulation
+from simulator.audit import CATALOGUE, AuditContext, run_audit, select
+from simulator.audit.report import table
+from simulator.backend import SendHook
+from tests.audit.backends import backend_options
+
+#: What tests/audit/naive_backend.py does right: a new connection (so GOAWAY cannot hurt it)
+#: and a fresh JWT (so it is never an hour old) for every push.
+NAIVE_PASSES = {"H2-GOAWAY", "APNS-JWT-REFRESH"}
+
+
+async def test_pushsims_own_sender_passes_every_check(state_dir):
+    """Every check in the catalogue passes against pushsim's sender, with its evidence."""
+    async with Simulation(state_dir=state_dir) as sim:
+        results = await run_audit(sim)
+    assert [r.check.check_id for r in results] == [c.check_id for c in CATALOGUE]
+    assert all(r.verdict.passed for r in results), table(results)
+
+
+async def test_the_naive_backend_fails_exactly_the_checks_it_should(state_dir):
+    """A JWT per request, never prunes, retries everything at once…: every check but the two
+    it happens to satisfy fails, each with evidence from the fakes' logs."""
+    async with Simulation(
+        state_dir=state_dir, **backend_options("tests/audit/naive_backend.py")
+    ) as sim:
+        results = await run_audit(sim)
+    failed = {r.check.check_id for r in results if r.verdict.outcome == "fail"}
+    assert failed == {c.check_id for c in CATALOGUE} - NAIVE_PASSES, table(results)
+    assert all(r.verdict.outcome != "error" for r in results), table(results)
+    by_id = {r.check.check_id: r.verdict.evidence for r in results}
+    assert "carried 5 distinct JWT(s)" in by_id["APNS-JWT-REUSE"]
+    assert "5 new TLS connection(s)" in by_id["APNS-CONN-REUSE"]
+
+
+async def test_a_sender_that_loses_pushes_fails_the_goaway_and_refresh_checks(state_dir):
+    """The other direction of the two checks the naive backend passes: a backend that accepts
+    notifications and sends nothing is caught (0 of 3 shown; nothing shown an hour later)."""
+    async with Simulation(state_dir=state_dir, send_hook=SendHook(command=["true"])) as sim:
+        context = AuditContext(sim, patience=1.0)
+        for check in select(only=NAIVE_PASSES):
+            verdict = await check.run(context)
+            assert verdict.outcome == "fail", f"{check.check_id}: {verdict}"
+
+
+#: A cheap, stable part of the card of aioapns + PyFCM (README "Test your own backend").
+THIRD_PARTY = {
+    "APNS-PRUNE-410": "pass",
+    "APNS-JWT-REUSE": "pass",
+    "APNS-CONN-REUSE": "pass",
+    "PAYLOAD-SIZE": "fail",
+    "APNS-JWT-REFRESH": "fail",
+}
+
+
+async def test_unmodified_third_party_libraries_are_graded_through_the_hooks(state_dir):
+    """aioapns and PyFCM from PyPI, unmodified, behind a tiny backend: graded like any sender
+    (aioapns does not renew its JWT on ExpiredProviderToken, nothing checks payload sizes)."""
+    async with Simulation(
+        state_dir=state_dir, **backend_options("tests/audit/thirdparty_backend.py")
+    ) as sim:
+        results = await run_audit(sim, select(only=THIRD_PARTY))
+    outcomes = {r.check.check_id: r.verdict.outcome for r in results}
+    assert outcomes == THIRD_PARTY, table(results)
+
+
+@pytest.mark.parametrize(
+    ("only", "skip", "expected"),
+    [
+        (["apns-prune-410"], [], ["APNS-PRUNE-410"]),
+        ([], [c.check_id for c in CATALOGUE[1:]], [CATALOGUE[0].check_id]),
+    ],
+)
+def test_only_and_skip_pick_checks_case_insensitively(only, skip, expected):
+    """--only / --skip name checks by id, in any case."""
+    assert [c.check_id for c in select(only, skip)] == expected
+
+
+def test_an_unknown_check_id_is_refused_with_the_known_ones():
+    """A typo in --only is an error listing the ids, not an empty audit."""
+    with pytest.raises(ValueError, match=r"unknown check.*APNS-PRUNE-41.*checks: "):
+        select(["APNS-PRUNE-41"])
