@@ -1,11 +1,13 @@
 """The catalogue of event kinds the timeline can hold, for documents and for checking names.
 
 The kinds are the event classes of the three packages (devices, fake providers, sender), found by
-walking their base classes, so a new event is listed as soon as it is defined.
+walking their base classes, so a new event is listed as soon as it is defined in a module the
+simulation uses (importing :mod:`simulator.simulation` loads them all).
 """
 
 from __future__ import annotations
 
+import simulator.simulation  # noqa: F401  (loads every module whose events a simulation records)
 from devices.events import DeviceEvent
 from fakeproviders.events import ProviderEvent
 from sender.events import SenderEvent

@@ -69,7 +69,8 @@ async def test_the_openapi_schema_lists_the_event_kinds(control):
         p for p in schema["paths"]["/timeline/wait"]["get"]["parameters"] if p["name"] == "kind"
     )
     (kinds,) = (s["enum"] for s in kind["schema"]["anyOf"] if "enum" in s)
-    assert {"NotificationDisplayed", "DataPushReceived", "TokenInvalidated"} <= set(kinds)
+    wanted = {"NotificationDisplayed", "DataPushReceived", "TokenInvalidated", "PassAdded"}
+    assert wanted <= set(kinds)
     assert (
         "- `DataPushReceived`: The app's code got a data (silent) push."
         in schema["info"]["description"]
