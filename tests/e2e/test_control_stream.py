@@ -13,7 +13,8 @@ from simulator.control import create_control_app
 
 
 async def test_stream_replays_then_follows_the_timeline(pushsim: Simulation):
-    """/timeline/stream?since=0 sends past events, then each new one as it happens, as JSON."""
+    """/timeline/stream?since=0 sends past events, then each new one as it happens, as JSON,
+    each with its seq."""
     pushsim.add_iphone("ws-phone")
     server = SenderServer(create_control_app(pushsim))
     await server.start()
@@ -27,5 +28,7 @@ async def test_stream_replays_then_follows_the_timeline(pushsim: Simulation):
                     seen.append(json.loads(await stream.recv()))
             assert seen[0]["type"] == "AppInstalled"
             assert seen[0]["phone_id"] == "ws-phone"
+            seqs = [event["seq"] for event in seen]
+            assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
     finally:
         await server.stop()
