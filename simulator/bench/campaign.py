@@ -225,7 +225,17 @@ async def _register_everyone(sim: Simulation, client: httpx.AsyncClient) -> None
 
     async def register(body: dict[str, str]) -> None:
         async with slots:
-            response = await client.post("/v1/devices", json=body, headers={"X-App-Key": APP_KEY})
+            for attempt in range(3):
+                try:
+                    response = await client.post(
+                        "/v1/devices", json=body, headers={"X-App-Key": APP_KEY}
+                    )
+                    break
+                except httpx.TransportError:
+                    # A keep-alive connection the server closed as we reused it (a loaded
+                    # machine); registering a token again is harmless.
+                    if attempt == 2:
+                        raise
             response.raise_for_status()
 
     await asyncio.gather(
