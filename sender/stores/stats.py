@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
+from .base import SqlBase
 
-class StatsQueries:
-    """``stats()`` for ``SqlStore``; it reads through the subclass's ``_read``."""
 
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        raise NotImplementedError
+class StatsQueries(SqlBase):
+    """``stats()`` for ``SqlStore``."""
 
     def stats(self, notification_id: str | None = None) -> dict[str, Any]:
         """``requested``, ``sent``, ``accepted``, ``failed`` (by reason), ``retries``,
