@@ -411,6 +411,7 @@ class Simulation(CardsMixin):
                 "issuer_id": self.wallet_issuer_id,
                 "service_account_path": str(service_account_path(self.state_dir)),
             },
+            "apple_wallet": self.apple_wallet.endpoints(self.apns_production.url),
             "sender": {"url": self.sender_server.url, "api_key": self.api_key},
             "proxy": {"url": self.proxy.url, "hosts": sorted(f"{h}:{p}" for h, p in PROXIED)},
         }

@@ -15,6 +15,7 @@ import json
 import ssl
 import zipfile
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 from cryptography import x509
@@ -142,6 +143,19 @@ class AppleWallet:
             intermediates=(self.credentials.wwdr,),
             allow_http=True,
         )
+
+    def endpoints(self, apns_url: str) -> dict[str, Any]:
+        """What an issuer of passes needs (``endpoints.json``): the Pass Type ID certificate,
+        its key, the WWDR intermediate, and where pass pushes go (production)."""
+        certificate = self.credentials.certificate
+        return {
+            "pass_type_id": self.pass_type_id,
+            "team_id": self.credentials.signer.team_id,
+            "cert_path": str(certificate.cert_path),
+            "key_path": str(certificate.key_path),
+            "wwdr_path": str(certificate.wwdr_path),
+            "apns_url": apns_url,
+        }
 
     def signed_by_stranger(self, pkpass: bytes) -> bytes:
         """The same pass signed by a Pass Type ID certificate with the same pass type and team,
