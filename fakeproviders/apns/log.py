@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import deque
 from typing import NamedTuple
 
+from fakeproviders.bodies import logged_text
+
 
 class ApnsLogEntry(NamedTuple):
     """One answered request, as kept in ``FakeApns.request_log``."""
@@ -23,7 +25,7 @@ class ApnsLogEntry(NamedTuple):
     headers: tuple[tuple[str, str], ...] = ()
     """The request headers as received, in order (pseudo-headers left out)."""
     payload: str = ""
-    """The body as text (undecodable bytes replaced)."""
+    """The body as text (undecodable bytes replaced; cut at ``LOG_BODY_CAP`` and marked)."""
 
 
 class RequestLog:
@@ -56,7 +58,7 @@ class RequestLog:
                 method,
                 path,
                 tuple(headers),
-                body.decode("utf-8", "replace"),
+                logged_text(body),
             )
         )
 

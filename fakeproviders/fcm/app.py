@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from fakeproviders.bodies import logged_text
 from fakeproviders.clock import Clock
 from fakeproviders.fcm import errors
 from fakeproviders.fcm.frontend import FcmFrontEnd
@@ -27,6 +28,7 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+_HTML = {"content-type": "text/html; charset=UTF-8"}
 _Request = tuple[str, list[str], dict[str, str], str | None, bytes]
 """(method, decoded path segments, query, authorization, body)."""
 
@@ -45,16 +47,20 @@ class FcmApp:
         topics: TopicManagement,
         request_log: RequestLog,
         clock: Clock,
+        max_body_bytes: int = 1024 * 1024,
     ) -> None:
         self.frontend = frontend
         self.topics = topics
         self.request_log = request_log
         self._clock = clock
+        self._max_body = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        raw = await _body(receive)
+        raw = await _body(receive, scope, self._max_body)
+        if raw is _GONE:
+            return  # the client reset the stream: nobody would read the answer
         method = scope["method"]
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         path = raw_path.split(b"?", 1)[0].decode("latin-1")
@@ -67,7 +73,11 @@ class FcmApp:
                 authorization = value.decode("latin-1")
                 break
         try:
-            kind, reply = self._route((method, segments, query, authorization, raw))
+            if raw is None:
+                status, page = errors.too_large_html()
+                kind, reply = "too_large", Reply(status, page.encode(), _HTML)
+            else:
+                kind, reply = self._route((method, segments, query, authorization, raw))
         except Exception:  # bad input must never crash the server or leak a traceback
             _log.exception("fake FCM failed on %s %s", method, path)
             kind, reply = "error", Reply.error(errors.internal_error())
@@ -77,8 +87,8 @@ class FcmApp:
                 http_version=scope.get("http_version", ""), status=reply.status, kind=kind,
                 reason=reply.reason, token=reply.token, topic=reply.topic,
                 condition=reply.condition, push_id=reply.push_id, recipients=reply.recipients,
-                fault_id=reply.fault_id, request_body=raw.decode("utf-8", "replace"),
-                response_body=reply.body.decode("utf-8", "replace"),
+                fault_id=reply.fault_id, request_body=logged_text(raw or b""),
+                response_body=logged_text(reply.body),
             )
         )  # fmt: skip
         if reply.delay > 0:
@@ -110,7 +120,7 @@ class FcmApp:
         # Google's front end: an HTML 404 page for any path (or method) it does not serve,
         # the retired legacy /fcm/send included (reference/fcm.md §1.1).
         status, page = errors.not_found_html("/" + "/".join(seg))
-        return "unknown", Reply(status, page.encode(), {"content-type": "text/html; charset=UTF-8"})
+        return "unknown", Reply(status, page.encode(), _HTML)
 
     def _subscriptions(
         self, method: str, seg: list[str], query: dict[str, str], auth: str | None, raw: bytes
@@ -132,13 +142,27 @@ class FcmApp:
         return None
 
 
-async def _body(receive: Receive) -> bytes:
+_GONE = b"<gone>"
+
+
+async def _body(receive: Receive, scope: Scope, limit: int) -> bytes | None:
+    """The whole body, or None once it is known to be over ``limit`` (from its content-length,
+    or as soon as the bytes read pass it): the rest is never read. ``_GONE`` if the client went
+    away first."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length" and value.isdigit() and int(value) > limit:
+            return None
     chunks = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
+            return _GONE
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)

@@ -335,5 +335,17 @@ def not_found_html(path: str) -> tuple[int, str]:
     return 404, page
 
 
+def too_large_html() -> tuple[int, str]:
+    """A request body over the front end's limit: Google's HTML 413 page (the limit itself is
+    undocumented [U]; ``FcmOptions.max_body_bytes``)."""
+    page = (
+        "<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n"
+        "  <title>Error 413 (Request Entity Too Large)!!1</title>\n"
+        "  <p><b>413.</b> <ins>That\u2019s an error.</ins>\n"
+        "  <p>Your client issued a request that was too large.  <ins>That\u2019s all we know.</ins>\n"
+    )
+    return 413, page
+
+
 def _html_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

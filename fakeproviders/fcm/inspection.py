@@ -22,7 +22,8 @@ class LoggedRequest:
     status: int
     kind: str = ""
     """``send``, ``token``, ``iid.batchAdd``, ``iid.batchRemove``, ``iid.rel``, ``iid.info``,
-    ``topics.create``, ``topics.delete``, ``topics.get``, ``topics.list`` or ``unknown``."""
+    ``topics.create``, ``topics.delete``, ``topics.get``, ``topics.list``, ``unknown`` or
+    ``too_large`` (a body over ``FcmOptions.max_body_bytes``, never read whole)."""
     reason: str | None = None
     """None on success; else the errorCode (``UNREGISTERED``…) or the auth/rpc reason."""
     token: str | None = None
@@ -33,6 +34,7 @@ class LoggedRequest:
     fault_id: str | None = None
     """The injected fault that decided (or delayed) the answer."""
     request_body: str = ""
+    """The body as text, cut at ``fakeproviders.bodies.LOG_BODY_CAP`` and marked."""
     response_body: str = ""
 
 
