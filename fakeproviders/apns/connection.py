@@ -28,6 +28,7 @@ from fakeproviders.apns.options import ApnsOptions
 from fakeproviders.apns.reasons import ApnsReason
 from fakeproviders.apns.validation import new_apns_id
 from fakeproviders.apns.wire import Deferred, Reply, Request, reason_json
+from fakeproviders.h2guard import FrameGuard, GuardLimits
 from fakeproviders.hpack_plain import PlainEncoder, unindexed
 from fakeproviders.idle import IdleTimer
 
@@ -109,7 +110,10 @@ class ApnsConnection(asyncio.Protocol):
             + 1
         )
         self._errors = 0
-        self._resets = 0
+        resets = options.max_stream_resets
+        self._guard = FrameGuard(
+            GuardLimits(resets=(resets, resets / 10) if resets is not None else (2**62, 0.0))
+        )
         self._throttled = False
         # reference/apns.md §4: APNs closes idle connections with GOAWAY IdleTimeout.
         self._idle = IdleTimer(options.idle_timeout, self._idle_out)
@@ -146,9 +150,16 @@ class ApnsConnection(asyncio.Protocol):
             return
         self._flush()
         self._idle.touch()
+        # A client that never says its preface only holds a socket (slow-client defence).
+        self._timers.add(self._loop.call_later(self._options.header_timeout, self._check_preface))
 
     def data_received(self, data: bytes) -> None:
         if self._ending:
+            return
+        verdict = self._guard.feed(data)
+        if verdict is not None:
+            log.info("APNs client abuse, closing the connection: %s", verdict.reason)
+            self._end(verdict.code, verdict.reason.encode())
             return
         try:
             for event in self._h2.receive_data(data):
@@ -224,11 +235,8 @@ class ApnsConnection(asyncio.Protocol):
         elif isinstance(event, h2.events.StreamReset):
             self._requests.pop(event.stream_id, None)
             self._pending.pop(event.stream_id, None)
-            self._resets += 1
-            limit = self._options.max_stream_resets
-            if limit is not None and self._resets > limit:
-                # Rapid reset (CVE-2023-44487): this client only costs us work.
-                self._end(ErrorCodes.ENHANCE_YOUR_CALM)
+        elif isinstance(event, h2.events.PingReceived):
+            self._idle.touch()  # a client keeping its connection alive (reference §4)
         elif isinstance(event, h2.events.WindowUpdated):
             self._send_pending()
         elif isinstance(event, h2.events.ConnectionTerminated):
@@ -342,6 +350,10 @@ class ApnsConnection(asyncio.Protocol):
             return
         with contextlib.suppress(h2.exceptions.ProtocolError):
             self._h2.update_settings({SettingCodes.MAX_CONCURRENT_STREAMS: limit})
+
+    def _check_preface(self) -> None:
+        if not self._guard.preface_seen:
+            self.abort()
 
     def _idle_out(self) -> None:
         self._end(ErrorCodes.NO_ERROR, reason_json(ApnsReason.IdleTimeout.wire))

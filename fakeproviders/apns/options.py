@@ -97,16 +97,23 @@ class ApnsOptions:
     throttle_after_rejection: bool = False
     """Drop MAX_CONCURRENT_STREAMS to 1 after a rejection and restore it after the next success
     (openradar 27870881, pushy#732: observed in 2016 and 2020, §4). Off by default."""
-    idle_timeout: float | None = None
-    """Real seconds without a request after which the server sends GOAWAY ``IdleTimeout`` and
-    closes. Whether APNs does this, and when, is [U] (§4); off by default."""
+    idle_timeout: float | None = 3600.0
+    """Real seconds without a request or PING after which the server sends GOAWAY
+    ``IdleTimeout`` and closes. Whether APNs does this, and when, is [U] (§4); an hour, since
+    Apple's advice is to PING a connection idle for an hour. None keeps idle connections."""
+    handshake_timeout: float = 10.0
+    """Real seconds a client has to finish its TLS handshake."""
+    header_timeout: float = 10.0
+    """Real seconds from the handshake to the client's HTTP/2 preface; a silent client is
+    dropped (a slow-client defence, not an APNs behaviour)."""
     max_errors_per_connection: int | None = None
     """After this many rejected requests on one connection, answer, then GOAWAY with the last
     reason and close ("APNs disconnects a provider connection with too many error conditions",
     §2.4; the count is [U], so off by default). 410 is "not an error condition" and not counted."""
     max_stream_resets: int | None = 1000
-    """A client that resets more streams than this on one connection gets GOAWAY
-    ENHANCE_YOUR_CALM ("rapid reset", CVE-2023-44487); APNs's own limit is unknown."""
+    """A client that resets more streams than this in a burst on one connection (refilled at a
+    tenth of it per second) gets GOAWAY ENHANCE_YOUR_CALM ("rapid reset", CVE-2023-44487;
+    ``fakeproviders.h2guard``); APNs's own limit is unknown. None: no limit."""
 
     # -- device tokens (reference/devices.md §1.4-§1.5) ------------------------------------------
     uninstall_invalidation: UninstallRule = "after_delivery"

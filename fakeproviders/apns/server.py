@@ -194,6 +194,7 @@ class FakeApns:
                     host,
                     at,
                     ssl=self._ssl_context,
+                    ssl_handshake_timeout=self.options.handshake_timeout,
                 )
             )
 
