@@ -39,6 +39,12 @@ class FcmOptions:
     max_concurrent_streams: int = 100
     """HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS. Google's value is undocumented [U]; 100 is what
     firebase-admin-node assumes (``peerMaxConcurrentStreams: 100``, reference/fcm.md §6)."""
-    idle_timeout: float | None = None
-    """Real seconds after which an idle client connection is closed. Google's front ends close
-    idle connections at some point, undocumented [U]; None keeps them open."""
+    idle_timeout: float = 300.0
+    """Real seconds after which a connection without a request in flight is closed. Google's
+    front ends close idle connections at some point, undocumented [U]."""
+    header_timeout: float = 10.0
+    """Real seconds from the TLS handshake to the client's first bytes; a silent client is
+    dropped (a slow-client defence; Google's value is [U])."""
+    max_body_bytes: int = 1024 * 1024
+    """Request bodies above this get Google's HTML 413 page, unread. Google's limit is
+    undocumented [U]; a message is at most 4 KB (§1.3), a topic batch of 1,000 tokens ~200 KB."""

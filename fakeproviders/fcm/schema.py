@@ -8,6 +8,7 @@ proto3 JSON requires (reference/fcm.md §0.2). The reader returns the message wi
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -284,6 +285,7 @@ def _invalid_value(path: str, type_name: str, value: Any) -> ErrorResponse:
     return errors.bad_request(f"Invalid value at '{path}' ({type_name}), {shown}", path)
 
 
+@functools.lru_cache(maxsize=1024)  # the same few field names in every message (profiled)
 def _snake(name: str) -> str:
     """lowerCamelCase → snake_case; snake_case stays as it is."""
     return re.sub(r"(?<!^)([A-Z])", lambda m: "_" + m.group(1).lower(), name)

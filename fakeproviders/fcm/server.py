@@ -2,7 +2,7 @@
 
 firebase-admin-node's ``sendEach`` speaks only h2 while Python clients may fall back to
 HTTP/1.1, so both are offered through ALPN (reference/fcm.md §0.11). The ASGI app
-(``FcmApp``) runs on ``fakeproviders.asgi.AsgiServer``.
+(``FcmApp``) runs on hypercorn (``fakeproviders.hypercorn_server``).
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import ssl
 from types import TracebackType
 
-from fakeproviders.asgi import AsgiServer, ServerLimits
-from fakeproviders.asgi import ServerError as AsgiServerError
 from fakeproviders.clock import Clock
 from fakeproviders.events import Emit, discard_event
 from fakeproviders.faults import FaultInjector
@@ -24,6 +22,8 @@ from fakeproviders.fcm.options import FcmOptions
 from fakeproviders.fcm.registry import FcmRegistry
 from fakeproviders.fcm.service_account import ServiceAccount
 from fakeproviders.fcm.topic_api import TopicManagement
+from fakeproviders.hypercorn_server import HypercornServer, ServerLimits
+from fakeproviders.hypercorn_server import ServerError as HttpServerError
 
 # How long stop() lets answers in flight finish before dropping the connections.
 _STOP_GRACE = 0.25
@@ -94,15 +94,16 @@ class FakeFcm:
         )
         self.app = FcmApp(
             frontend=self.frontend, topics=self.topic_api, request_log=self.request_log,
-            clock=clock,
+            clock=clock, max_body_bytes=options.max_body_bytes,
         )  # fmt: skip
         self._host = "127.0.0.1"
-        self._server = AsgiServer(
+        self._server = HypercornServer(
             self.app,
             ssl_context,
             ServerLimits(
                 max_concurrent_streams=options.max_concurrent_streams,
                 idle_timeout=options.idle_timeout,
+                header_timeout=options.header_timeout,
             ),
             stop_grace=_STOP_GRACE,
         )
@@ -117,7 +118,7 @@ class FakeFcm:
         """The port actually bound (after :meth:`start`)."""
         try:
             return self._server.port
-        except AsgiServerError:
+        except HttpServerError:
             raise ServerError("the fake FCM is not started") from None
 
     @property
@@ -134,7 +135,7 @@ class FakeFcm:
         """Bind ``host:port`` (0 = ephemeral) and serve; returns once connections are accepted."""
         try:
             await self._server.start(host, port)
-        except AsgiServerError as exc:
+        except HttpServerError as exc:
             raise ServerError(f"the fake FCM cannot start: {exc}") from exc
         self._host = host
         self.oauth.accept_audience(self.token_uri)

@@ -4,7 +4,7 @@ The fake does everything a real send costs it: the OAuth2 bearer check (a token 
 its own JWT-bearer endpoint), full validation of a realistic message, the registry lookup, and
 delivery to simulated Android phones (``devices.phone.AndroidPhone``). The baseline is an ASGI
 app that answers 200 with a message name to everything, served by the same server
-(``fakeproviders.asgi.AsgiServer``, as ``FakeFcm`` serves its app), driven by the same client,
+(``fakeproviders.hypercorn_server.HypercornServer``, as ``FakeFcm`` serves its app), driven by the same client,
 in the same run.
 
 The client is a lean HTTP/2 client on ``h2`` with ``CONCURRENCY`` streams in flight on one TLS
@@ -31,9 +31,9 @@ import httpx
 import jwt
 
 from devices.phone import AndroidPhone
-from fakeproviders.asgi import AsgiServer
 from fakeproviders.ca import LocalCA
 from fakeproviders.fcm import FakeFcm, ServiceAccount
+from fakeproviders.hypercorn_server import HypercornServer
 from simulator.bench.h2load import Load, c_client_rows
 from simulator.bench.report import BenchOptions, BenchReport, Measurement
 
@@ -65,9 +65,9 @@ async def _bare_app(
     await send({"type": "http.response.body", "body": body})
 
 
-def bare_server(context: ssl.SSLContext) -> AsgiServer:
+def bare_server(context: ssl.SSLContext) -> HypercornServer:
     """The server ``FakeFcm`` runs on, serving a trivial app: the baseline."""
-    return AsgiServer(_bare_app, context)
+    return HypercornServer(_bare_app, context)
 
 
 def message(token: str, n: int) -> bytes:
@@ -81,7 +81,7 @@ def message(token: str, n: int) -> bytes:
     }}).encode()  # fmt: skip
 
 
-class _H2Client:
+class H2Client:
     """One HTTP/2 connection that keeps ``concurrency`` POSTs in flight."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -94,7 +94,7 @@ class _H2Client:
         writer.write(self._conn.data_to_send())
 
     @classmethod
-    async def connect(cls, url: str, context: ssl.SSLContext) -> _H2Client:
+    async def connect(cls, url: str, context: ssl.SSLContext) -> H2Client:
         host, port = url.removeprefix("https://").rsplit(":", 1)
         context.set_alpn_protocols(["h2"])
         reader, writer = await asyncio.open_connection(host, int(port), ssl=context)
@@ -205,7 +205,7 @@ async def run(options: BenchOptions) -> BenchReport:
         context = ca.client_ssl_context()
 
         async def drive(url: str, batch: list[bytes]) -> tuple[float, list[float], int]:
-            client = await _H2Client.connect(url, context)
+            client = await H2Client.connect(url, context)
             try:
                 return await client.drive(url, path, batch, headers)
             finally:

@@ -10,9 +10,9 @@ import pytest
 
 from fakeproviders.apns import ApnsSigningKey, FakeApns
 from fakeproviders.apns.options import ApnsOptions
-from fakeproviders.asgi import AsgiServer
 from fakeproviders.ca import LocalCA
 from fakeproviders.clock import WallClock
+from fakeproviders.hypercorn_server import HypercornServer
 from sender import ApnsClient, SystemClock
 from sender.errors import ProviderUnreachable
 from sender.h2_pool import H2Pool
@@ -101,11 +101,12 @@ async def test_pool_gives_up_on_a_silent_server_and_resets_the_stream(ca: LocalC
     reset = asyncio.Event()
 
     async def silent(scope: Any, receive: Any, send: Any) -> None:
-        await receive()  # the body
+        while (await receive()).get("more_body"):
+            pass  # the body
         if (await receive())["type"] == "http.disconnect":  # waits until the stream is reset
             reset.set()
 
-    server = AsgiServer(silent, ca.server_ssl_context(alpn=("h2",)))
+    server = HypercornServer(silent, ca.server_ssl_context(alpn=("h2",)))
     await server.start()
     pool = H2Pool(f"https://127.0.0.1:{server.port}", ca.client_ssl_context(), max_connections=1)
     try:
