@@ -34,8 +34,11 @@ class Route:
 class ConnectProxy:
     """``CONNECT host:port`` → the fake serving that host, on loopback; anything else refused."""
 
-    def __init__(self, routes: Mapping[tuple[str, int], Route]) -> None:
+    def __init__(
+        self, routes: Mapping[tuple[str, int], Route], *, head_timeout: float = _HEAD_TIMEOUT
+    ) -> None:
         self._routes = {(host.lower(), port): route for (host, port), route in routes.items()}
+        self._head_timeout = head_timeout
         self._server: asyncio.Server | None = None
         self._tunnels: set[asyncio.Task[None]] = set()
 
@@ -87,7 +90,7 @@ class ConnectProxy:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), _HEAD_TIMEOUT)
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self._head_timeout)
         except asyncio.LimitOverrunError:
             await _refuse(writer, 431, "Request Header Fields Too Large", "request head too large")
             return

@@ -38,6 +38,7 @@ from .api_schemas import (
 from .cards import CardService
 from .cards_api import install_card_routes
 from .errors import InvalidInput, NotFound
+from .gates import BodyGate, Headers, Refusal
 from .models import Device, NotificationRequest, Segment
 from .passkit import install_passkit_routes
 from .service import SenderService
@@ -77,6 +78,18 @@ def create_app(
 
     app = FastAPI(title="pushsim sender", version="1", lifespan=lifespan, responses=_ERRORS)
     _install_error_handlers(app)
+
+    def known_caller(headers: Headers) -> Refusal | None:
+        # Before a body is read: one of the two keys (each route then checks it has the right one).
+        bearer = headers.get(b"authorization", b"").decode("latin-1")
+        scheme, _, token = bearer.partition(" ")
+        if scheme.lower() == "bearer" and _same(token.strip(), api_key):
+            return None
+        if _same(headers.get(b"x-app-key", b"").decode("latin-1"), app_key):
+            return None
+        return 401, "missing or wrong API key", [(b"www-authenticate", b"Bearer")]
+
+    app.add_middleware(BodyGate, admits=known_caller)
 
     async def require_api_key(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],

@@ -14,6 +14,55 @@ from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+HEADER_TIMEOUT = 10.0
+"""Seconds a client has to send a whole request head, from its connection or its last answer."""
+IDLE_TIMEOUT = 5.0
+"""Seconds a connection may stay idle after an answer (uvicorn's keep-alive timeout)."""
+
+
+def _timed_h11(header_timeout: float) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol with a request-head timeout.
+
+    uvicorn's keep-alive timer stops at the first byte a client sends, so a client that
+    connects and says nothing, or trickles a request head byte by byte, would hold its
+    connection for ever (slowloris). This timer stops only at a complete request head.
+    """
+
+    class TimedH11Protocol(H11Protocol):
+        _head_timer: asyncio.TimerHandle | None = None
+        _armed_for: object = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+            self._armed_for = self.cycle
+            self._head_timer = self.loop.call_later(header_timeout, self._head_timed_out)
+
+        def _head_timed_out(self) -> None:
+            self._head_timer = None
+            if self.transport.get_protocol() is not self:
+                return  # upgraded to a WebSocket
+            if self.cycle is not self._armed_for and self.cycle is not None:
+                return  # a request head arrived
+            if not self.transport.is_closing():
+                self.transport.close()
+
+    return TimedH11Protocol
 
 
 class _InProcessServer(uvicorn.Server):
@@ -51,12 +100,21 @@ class SenderServer:
     """Runs ``app`` on a loopback socket: ``await start()``, read ``url``, ``await stop()``."""
 
     def __init__(
-        self, app: Any, *, host: str = "127.0.0.1", port: int = 0, shutdown_timeout: int = 2
+        self,
+        app: Any,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        shutdown_timeout: int = 2,
+        header_timeout: float = HEADER_TIMEOUT,
+        idle_timeout: float = IDLE_TIMEOUT,
     ) -> None:
         self._app = app
         self._host = host
         self._port = port
         self._shutdown_timeout = shutdown_timeout
+        self._header_timeout = header_timeout
+        self._idle_timeout = idle_timeout
         self._socket: socket.socket | None = None
         self._server: _InProcessServer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -90,6 +148,8 @@ class SenderServer:
             access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=self._shutdown_timeout,
+            http=_timed_h11(self._header_timeout),
+            timeout_keep_alive=self._idle_timeout,  # type: ignore[arg-type]
         )
         server = self._server = _InProcessServer(config)
         self._task = asyncio.create_task(server.serve(sockets=[sock]), name="sender-server")

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 from devices.errors import DeviceError
 from devices.phone import Phone
 from fakeproviders.faults import Fault
+from sender.gates import BodyGate, LoopbackGate
 from simulator.control.apple import apple_router
 from simulator.control.cards import install_card_routes
 from simulator.control.serialize import event_json, phone_json, tray_json
@@ -412,6 +413,9 @@ def create_control_app(
 
     app.include_router(apple_router(sim, phone))
     install_card_routes(app, sim, phone, ControlError)
+    # Loopback only, against browsers too (DNS rebinding, cross-origin writes); bodies capped.
+    app.add_middleware(BodyGate)
+    app.add_middleware(LoopbackGate)
     return app
 
 

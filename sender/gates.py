@@ -1,0 +1,159 @@
+"""ASGI middleware that guards an HTTP API before its framework reads anything.
+
+``BodyGate`` reads a request body only from a caller it admits, and only up to a limit: a body
+over the limit is refused as soon as that is known (from ``content-length``, or when the bytes
+read pass the limit), so an unauthenticated or oversized upload costs neither memory nor parsing.
+``LoopbackGate`` keeps a loopback API from browsers: only loopback ``Host`` names (DNS rebinding
+would otherwise let a web page read it), no cross-origin writes or WebSocket connections.
+Refusals are ``{"error": {"code", "message"}}``, the shape of both pushsim APIs.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Headers = dict[bytes, bytes]
+Refusal = tuple[int, str, Sequence[tuple[bytes, bytes]]]
+"""(status, message, extra headers)."""
+
+MAX_BODY_BYTES = 1024 * 1024
+"""The largest request body the APIs read (a notification is at most a few kilobytes)."""
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _headers(scope: Scope) -> Headers:
+    return {bytes(name).lower(): bytes(value) for name, value in scope.get("headers", ())}
+
+
+async def refuse(
+    send: Send, status: int, message: str, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
+    """Answer ``status`` with the APIs' error shape."""
+    body = json.dumps({"error": {"code": status, "message": message}}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyGate:
+    """Reads each request body before ``app`` does, if ``admits(headers)``, up to ``max_bytes``.
+
+    ``admits`` sees the request headers of a request that carries a body and returns None to
+    go on, or ``(status, message, headers)`` to refuse before one byte of the body is read.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int = MAX_BODY_BYTES,
+        admits: Callable[[Headers], Refusal | None] | None = None,
+    ) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.admits = admits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        length = headers.get(b"content-length", b"")
+        has_body = scope["method"] in _BODY_METHODS or length not in (b"", b"0")
+        if has_body and self.admits is not None:
+            refusal = self.admits(headers)
+            if refusal is not None:
+                await refuse(send, *refusal)
+                return
+        if length.isdigit() and int(length) > self.max_bytes:
+            await refuse(send, 413, f"the request body is over {self.max_bytes} bytes")
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = bytes(message.get("body", b""))
+            size += len(chunk)
+            if size > self.max_bytes:
+                await refuse(send, 413, f"the request body is over {self.max_bytes} bytes")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body: bytes | None = b"".join(chunks)
+
+        async def replay() -> Message:
+            nonlocal body
+            if body is not None:
+                whole, body = body, None
+                return {"type": "http.request", "body": whole, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a ``Host`` header value (name and optional port) names this machine's loopback."""
+    name = urlsplit(f"//{host}").hostname
+    if name is None:
+        return False
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+class LoopbackGate:
+    """Refuses (403, or WebSocket close 1008) requests whose ``Host`` is not a loopback name, and
+    writes or WebSocket connections whose ``Origin`` is not on this machine's loopback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        host = headers.get(b"host", b"").decode("latin-1")
+        origin = headers.get(b"origin")
+        problem = None
+        if not is_loopback_host(host):
+            problem = f"Host {host!r} is not a loopback name; the control API is loopback only"
+        elif origin is not None and (
+            scope["type"] == "websocket" or scope["method"] not in _SAFE_METHODS
+        ):
+            site = urlsplit(origin.decode("latin-1")).netloc
+            if not is_loopback_host(site):
+                problem = f"cross-origin request from {origin.decode('latin-1')!r} refused"
+        if problem is None:
+            await self.app(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008, "reason": problem[:120]})
+        else:
+            await refuse(send, 403, problem)
