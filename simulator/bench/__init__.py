@@ -27,6 +27,11 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "simulator.bench.campaign",
         "sender campaign to 10,000 phones until shown (≤ 10 s) and sender vs aioapns (≥ 0.8×)",
     ),
+    "abuse": (
+        "simulator.bench.abuse",
+        "HTTP/2 floods, rapid reset, big bodies against each listener of pushsim up: the "
+        "connection ends, the control API answers meanwhile (≤ 1 s); memory before/after",
+    ),
     "phones": (
         "simulator.bench.phones",
         "100,000 idle phones (half iOS, half Android, real registries) ≤ 300 MB RSS; install time",

@@ -15,6 +15,7 @@ import requests
 from google.auth.transport.requests import Request as GoogleAuthRequest
 from google.oauth2 import service_account as google_service_account
 
+from fakeproviders.bodies import LOG_BODY_CAP
 from fakeproviders.ca import LocalCA
 from fakeproviders.events import (
     NotificationAccepted,
@@ -23,6 +24,9 @@ from fakeproviders.events import (
     TokenInvalidated,
 )
 from fakeproviders.fcm import FakeFcm, ServiceAccount
+from fakeproviders.fcm.options import FcmOptions
+from simulator.bench import attacks
+from simulator.bench.fcm import H2Client
 from tests.doubles import Inbox
 
 PROJECT = "demo-proj"
@@ -416,3 +420,77 @@ async def test_handler_failure_is_a_google_500_not_a_traceback(
         "error": {"code": 500, "message": "Internal error encountered.", "status": "INTERNAL"}
     }
     assert "boom" not in response.text
+
+
+# -- the server (hypercorn) set up as Google's front end behaves ----------------------------
+
+
+async def _started(ca: LocalCA, account: ServiceAccount, options: FcmOptions) -> FakeFcm:
+    server = FakeFcm(
+        clock=ManualClock(), ssl_context=ca.server_ssl_context(alpn=("h2", "http/1.1")),
+        project_id=PROJECT, service_account=account, options=options,
+    )  # fmt: skip
+    await server.start()
+    return server
+
+
+async def test_one_connection_serves_more_than_a_thousand_requests(
+    fcm: FakeFcm,
+    account: ServiceAccount,
+    client: httpx.AsyncClient,
+    clock: ManualClock,
+    ca: LocalCA,
+) -> None:
+    """Google keeps an HTTP/2 connection for far more than hypercorn's default 1,000 requests:
+    1,100 sends, 50 at a time on one connection, are all accepted."""
+    bearer = await minted_token(fcm, account, client, clock)
+    body = json.dumps({"message": {"topic": "news"}}).encode()
+    h2_client = await H2Client.connect(fcm.url, ca.client_ssl_context())
+    try:
+        _, _, accepted = await h2_client.drive(
+            fcm.url, SEND_PATH, [body] * 1100, {"authorization": f"Bearer {bearer}"}, 50
+        )
+    finally:
+        await h2_client.close()
+    assert accepted == 1100
+
+
+async def test_a_body_over_the_limit_gets_googles_413_page_unread(
+    ca: LocalCA, account: ServiceAccount, client: httpx.AsyncClient
+) -> None:
+    """A body above ``max_body_bytes`` gets Google's HTML 413 page, logged as ``too_large``
+    without its body."""
+    fcm = await _started(ca, account, FcmOptions(max_body_bytes=1000))
+    try:
+        response = await send(client, fcm, "ya29.x", b"x" * 5000)
+        assert response.status_code == 413
+        assert "Your client issued a request that was too large." in response.text
+        (entry,) = fcm.request_log.query(kind="too_large")
+        assert entry.request_body == ""
+    finally:
+        await fcm.stop()
+
+
+async def test_the_request_log_keeps_a_body_up_to_its_cap(
+    fcm: FakeFcm, client: httpx.AsyncClient
+) -> None:
+    """A large body is logged cut at ``LOG_BODY_CAP`` and marked with its real length."""
+    body = b'{"message": "' + b"a" * (2 * LOG_BODY_CAP) + b'"}'
+    response = await send(client, fcm, None, body)
+    assert response.status_code == 401
+    logged = fcm.request_log.query(kind="send")[-1].request_body
+    assert logged.endswith(f"…[truncated: {len(body)} bytes]")
+    assert len(logged) < LOG_BODY_CAP + 40
+
+
+async def test_an_idle_connection_is_closed_after_the_idle_timeout(
+    ca: LocalCA, account: ServiceAccount
+) -> None:
+    """With nothing in flight for ``idle_timeout`` seconds, the server closes the connection."""
+    fcm = await _started(ca, account, FcmOptions(idle_timeout=0.2))
+    try:
+        target = attacks.Target(fcm.port)
+        outcome = await asyncio.to_thread(attacks.preface_then_silence, target, seconds=5.0)
+        assert outcome.closed and outcome.seconds < 3.0, outcome
+    finally:
+        await fcm.stop()
