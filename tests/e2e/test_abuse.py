@@ -25,8 +25,9 @@ from sender import SenderServer
 from simulator.bench import attacks
 from simulator.bench.abuse import CONTROL_LIMIT, Prober, plan, rss_mb, running_up
 
-# Loaded CI machines answer slower than an idle one; a frozen process takes seconds.
-CONTROL_ANSWERS_WITHIN = 2 * CONTROL_LIMIT
+# A loaded machine answers slower than an idle one (pushsim bench abuse holds the 1 s target);
+# a process frozen by an attack took over 20 s.
+CONTROL_ANSWERS_WITHIN = 5 * CONTROL_LIMIT
 
 EXPECTED = {
     "rapid reset": ErrorCodes.ENHANCE_YOUR_CALM,
@@ -108,18 +109,20 @@ async def _app(scope: Any, receive: Any, send: Any) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _listener(kind: str, ca: LocalCA) -> AsyncIterator[attacks.Target]:
-    """A listener of each kind whose timeouts are all ``SHORT``."""
+async def _listener(
+    kind: str, ca: LocalCA, handshake: float = 5.0
+) -> AsyncIterator[attacks.Target]:
+    """A listener of each kind whose header and idle timeouts are ``SHORT``."""
     if kind == "apns":
         server: Any = FakeApns(
             clock=WallClock(), ssl_context=ca.server_ssl_context(alpn=("h2",)),
             keys=[ApnsSigningKey.generate()], topics=["com.example.app"],
-            options=ApnsOptions(handshake_timeout=SHORT, header_timeout=SHORT),
+            options=ApnsOptions(handshake_timeout=handshake, header_timeout=SHORT),
         )  # fmt: skip
     elif kind == "fcm":
         server = HypercornServer(
             _app, ca.server_ssl_context(alpn=("h2", "http/1.1")),
-            ServerLimits(handshake_timeout=SHORT, header_timeout=SHORT, idle_timeout=SHORT),
+            ServerLimits(handshake_timeout=handshake, header_timeout=SHORT, idle_timeout=SHORT),
         )  # fmt: skip
     elif kind == "proxy":
         server = ConnectProxy({}, head_timeout=SHORT)
@@ -148,7 +151,7 @@ async def test_a_client_that_never_finishes_its_tls_handshake_is_dropped(
     kind: str, ca: LocalCA
 ) -> None:
     """A TCP connection to a TLS port that never sends its ClientHello is closed."""
-    async with _listener(kind, ca) as target:
+    async with _listener(kind, ca, handshake=SHORT) as target:
         plain = attacks.Target(target.port, tls=False)
         outcome = await asyncio.to_thread(attacks.silent, plain, seconds=5.0)
     assert outcome.closed and outcome.seconds < 3.0, outcome
