@@ -10,6 +10,7 @@ connection with GOAWAY), and a client that says nothing after its TLS handshake 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import ssl
@@ -40,7 +41,7 @@ ASGIApp = Callable[
 
 
 _SHUTDOWN_TIMEOUT = 2.0
-_GOAWAY_GRACE = 0.05  # for the GOAWAY to leave before the socket is dropped
+_GOAWAY_GRACE = 0.5  # for the GOAWAY and FIN to be read before the socket is dropped
 
 
 class ServerError(Exception):
@@ -243,11 +244,22 @@ class _CoalescingWriter:
         self._pending.append(data)
 
     def drop(self, last_words: bytes = b"") -> None:
-        """Send what is pending and ``last_words``, then drop the connection: no TLS close, whose
-        wait for the client's close_notify an abusive or silent client would stretch."""
+        """Send what is pending and ``last_words``, end the stream (FIN, which a relay such as the
+        CONNECT proxy passes on), then drop the connection: no TLS close, whose wait for the
+        client's close_notify an abusive or silent client would stretch."""
         self._pending.append(last_words)
         self._flush()
+        self._send_fin()
         self._loop.call_later(_GOAWAY_GRACE, self.transport.abort)
+
+    def _send_fin(self) -> None:
+        # Once the TLS layer has handed over its last record: a client (or the proxy relaying
+        # it) reads every byte before the end, even if the socket is reset later because the
+        # client kept writing.
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_WR)
 
     def _flush(self) -> None:
         data, self._pending = b"".join(self._pending), []
@@ -266,7 +278,8 @@ class _CoalescingWriter:
 
     def close(self) -> None:
         self._flush()
-        self._writer.close()
+        self._writer.close()  # writes the TLS close_notify now
+        self._send_fin()
 
     async def wait_closed(self) -> None:
         await self._writer.wait_closed()
