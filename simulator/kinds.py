@@ -2,7 +2,8 @@
 
 The kinds are the event classes of the three packages (devices, fake providers, sender), found by
 walking their base classes, so a new event is listed as soon as it is defined in a module the
-simulation uses (importing :mod:`simulator.simulation` loads them all).
+simulation uses (importing :mod:`simulator.simulation` loads them all), and the simulator's own
+(an app that could not reach its server).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import simulator.simulation  # noqa: F401  (loads every module whose events a si
 from devices.events import DeviceEvent
 from fakeproviders.events import ProviderEvent
 from sender.events import SenderEvent
+from simulator.app_link import AppServerCallFailed
 
 
 def event_kinds() -> dict[str, str]:
@@ -22,6 +24,7 @@ def event_kinds() -> dict[str, str]:
         pending.extend(cls.__subclasses__())
         if cls not in (DeviceEvent, ProviderEvent, SenderEvent):
             kinds[cls.__name__] = _summary(cls)
+    kinds[AppServerCallFailed.__name__] = _summary(AppServerCallFailed)
     return dict(sorted(kinds.items()))
 
 

@@ -12,6 +12,10 @@ Factory fixtures make phones with apps (``pushsim_phone``) and install apps (``p
 Each test gets its own simulation on its own ephemeral ports; the CA and keys are made once per
 session (per xdist worker) in a temporary state directory, or in ``--pushsim-state-dir``. The
 fixture is async, so the test suite needs pytest-asyncio (``asyncio_mode = "auto"``).
+
+``--pushsim-config FILE`` (or the ini option ``pushsim_config``) is the ``pushsim up --config``
+TOML: its apps, ids and hooks apply to every ``pushsim`` fixture, so the same tests run against
+your own backend (its ``[backend]`` is started for each test).
 """
 
 from __future__ import annotations
@@ -35,6 +39,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="state directory (local CA, keys) for the pushsim fixture; default: a temporary one",
     )
+    parser.addoption(
+        "--pushsim-config",
+        default=None,
+        help="a `pushsim up --config` TOML file (apps, ids, hooks to your backend) for the "
+        "pushsim fixture",
+    )
+    parser.addini("pushsim_config", "like --pushsim-config", default=None)
+
+
+@pytest.fixture(scope="session")
+def pushsim_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """``Simulation(...)`` arguments from ``--pushsim-config`` (empty without one)."""
+    path = request.config.getoption("--pushsim-config") or request.config.getini("pushsim_config")
+    if not path:
+        return {}
+    from simulator.config import ConfigError, load_config
+
+    try:
+        return load_config(path).simulation_options()
+    except ConfigError as exc:
+        raise pytest.UsageError(f"--pushsim-config: {exc}") from None
 
 
 @pytest.fixture(scope="session")
@@ -60,13 +85,13 @@ else:
 
     @pytest_asyncio.fixture
     async def pushsim(  # type: ignore[misc]  # one of two definitions, never both
-        pushsim_state_dir: Path,
+        pushsim_state_dir: Path, pushsim_options: dict[str, Any]
     ) -> AsyncIterator[Simulation]:
         """A started :class:`~simulator.Simulation`, stopped after the test."""
         # Imported here so that loading the plugin costs nothing in test runs that don't use it.
         from simulator.simulation import Simulation
 
-        async with Simulation(state_dir=pushsim_state_dir) as sim:
+        async with Simulation(state_dir=pushsim_state_dir, **pushsim_options) as sim:
             yield sim
 
 

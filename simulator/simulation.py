@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from devices.app_server import WebhookTemplate
+from devices.app_server import AppServerMessage, WebhookRequest, WebhookTemplate
 from devices.behaviour import Reaction, UserBehaviour
 from devices.events import NotificationDisplayed
 from devices.phone import AndroidPhone, IosPhone, Phone
@@ -334,11 +334,12 @@ class Simulation(CardsMixin):
         )
         stack.push_async_callback(self.sender_api.aclose)
         # Apps talk to pushsim's sender unless webhook templates point them at the user's backend.
-        route = (
-            webhook_route(self.webhooks)
-            if self.webhooks
-            else sender_route(self.sender_server.url, app_key=self.app_key)
-        )
+        to_sender = sender_route(self.sender_server.url, app_key=self.app_key)
+
+        def route(message: AppServerMessage) -> WebhookRequest | None:
+            # Read at each message: the control API may change the webhooks while running.
+            return webhook_route(self.webhooks)(message) if self.webhooks else to_sender(message)
+
         self._app_link = HttpAppServerLink(self.sender_api, route, now=self.clock.now, emit=emit)
         stack.callback(self._cancel_reactions)
         if self.backend is not None:

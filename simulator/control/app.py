@@ -26,6 +26,7 @@ from fakeproviders.faults import Fault
 from sender.gates import BodyGate, LoopbackGate
 from simulator.control.apple import apple_router
 from simulator.control.cards import install_card_routes
+from simulator.control.hooks import install_hook_routes
 from simulator.control.serialize import event_json, phone_json, tray_json
 from simulator.kinds import event_kinds
 from simulator.simulation import Simulation, SimulationError
@@ -413,6 +414,7 @@ def create_control_app(
 
     app.include_router(apple_router(sim, phone))
     install_card_routes(app, sim, phone, ControlError)
+    install_hook_routes(app, sim, ControlError)
     # Loopback only, against browsers too (DNS rebinding, cross-origin writes); bodies capped.
     app.add_middleware(BodyGate)
     app.add_middleware(LoopbackGate)

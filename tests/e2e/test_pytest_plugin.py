@@ -56,3 +56,24 @@ def test_a_failed_expectation_shows_the_notification_timeline(pytester: pytest.P
     result.stdout.fnmatch_lines(
         ["*no NotificationDisplayed*", "*timeline of notification*", "*NotificationSuppressed*"]
     )
+
+
+def test_pushsim_config_wires_the_fixture_to_the_declared_apps_and_hooks(pytester: pytest.Pytester):
+    """--pushsim-config: the fixture serves the file's apps and sends through its send hook."""
+    pytester.makeini("[pytest]\nasyncio_mode = auto\n")
+    pytester.makefile(
+        ".toml",
+        pushsim='[apps]\nids = ["com.acme.shop"]\n[hooks.send]\ncommand = ["true"]\n',
+    )
+    pytester.makepyfile(
+        """
+        async def test_wired(pushsim):
+            assert pushsim.app_ids == ("com.acme.shop",)
+            assert not pushsim.uses_pushsim_sender
+            assert await pushsim.notify("anyone", title="through the hook")
+        """
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--pushsim-config=pushsim.toml"
+    )
+    result.assert_outcomes(passed=1)

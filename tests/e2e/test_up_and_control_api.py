@@ -290,3 +290,26 @@ def test_a_bad_config_file_stops_up_with_the_key_named(tmp_path):
     )
     assert result.returncode == 2
     assert f"{config}: [ports] apns: expected an integer" in result.stderr
+
+
+def test_hooks_are_read_and_set_through_the_control_api(pushsim_up):
+    """PUT /hooks points apps and notify at another backend; POST /notifications goes through
+    the send hook; a malformed hook is a 422; [] and null go back to pushsim's sender."""
+    endpoints, _ = pushsim_up
+    control = httpx.Client(base_url=endpoints["control"]["url"], timeout=30)
+    assert control.get("/hooks").json() == {"webhooks": [], "send": None}
+    hooks = {
+        "webhooks": [{"url": "http://127.0.0.1:9/devices", "events": ["token"]}],
+        "send": {"command": ["true"]},
+    }
+    answer = control.put("/hooks", json=hooks).json()
+    assert answer["webhooks"][0]["url"] == "http://127.0.0.1:9/devices"
+    assert answer["send"]["command"] == ["true"]
+    assert control.post("/notifications", json={"user_id": "u", "title": "x"}).status_code == 202
+    control.post("/phones", json={"platform": "ios", "phone_id": "hooked"})
+    control.post("/phones/hooked/apps", json={"app_id": APP, "user_id": "u", "answer": "allow"})
+    failed = control.get("/timeline/wait", params={"kind": "AppServerCallFailed", "timeout": 10})
+    assert failed.status_code == 200, failed.text  # the token went to the webhook, not the sender
+    bad = control.put("/hooks", json={"send": {"url": "ftp://x"}})
+    assert bad.status_code == 422 and "http://" in bad.json()["error"]["message"]
+    assert control.put("/hooks", json={}).json() == {"webhooks": [], "send": None}
