@@ -53,6 +53,10 @@ class IosPhone(SpecialPushes):
         )
 
     @property
+    def has_wallet(self) -> bool:
+        return self._wallet is not None
+
+    @property
     def wallet(self) -> Wallet:
         """The Wallet app (passes and their switches); raises if the phone has none."""
         if self._wallet is None:

@@ -78,7 +78,14 @@ class WalletSetup:
 class _Held:
     """A pass in Wallet and its per-pass switches."""
 
-    __slots__ = ("automatic_updates", "data", "last_modified", "notifications", "registered")
+    __slots__ = (
+        "automatic_updates",
+        "data",
+        "last_modified",
+        "notifications",
+        "registered",
+        "updates",
+    )
 
     def __init__(self, data: PassData) -> None:
         self.data = data
@@ -86,6 +93,7 @@ class _Held:
         self.automatic_updates = True
         self.registered = False
         self.last_modified: str | None = None
+        self.updates = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +107,8 @@ class WalletPass:
     notifications: bool
     automatic_updates: bool
     registered: bool
+    updates: int = 0
+    """Newer versions fetched since the pass was added."""
 
 
 class Wallet:
@@ -362,6 +372,7 @@ class Wallet:
             self._log(old.pass_type_id, url, message)
             return  # Wallet keeps the pass it has ([U], §2)
         held.data = new
+        held.updates += 1
         held.last_modified = reply.headers.get("last-modified")
         changed = tuple(
             key
@@ -474,6 +485,7 @@ class Wallet:
             notifications=held.notifications,
             automatic_updates=held.automatic_updates,
             registered=held.registered,
+            updates=held.updates,
         )
 
 

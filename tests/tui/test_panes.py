@@ -246,3 +246,18 @@ async def test_the_app_starts_and_stops_its_own_simulation(state_dir: Path) -> N
         assert [p.phone_id for p in sim.phones][:2] == ["alice-iphone", "alice-pixel"]
     with pytest.raises(SimulationError):
         sim.add_iphone()  # stopped
+
+
+async def test_a_phone_card_shows_its_loyalty_card_and_updates(sim: Simulation) -> None:
+    """The phone card lists the wallet's loyalty cards with points, updates and switches."""
+    phone = sim.add_iphone("ann-iphone")
+    card = await sim.issue_card("ann", points=10)
+    await sim.add_card(phone, card)
+    await sim.change_card(card["card_id"], points=25)
+    await sim.set_card_notifications(phone, card["card_id"], False)
+    async with tui(sim) as (app, pilot):
+        await settle(app, pilot)
+        [widget] = [c for c in app.query(PhoneCard) if c.phone is phone]
+        drawn = widget.render().plain
+        assert "pushsim Rewards 25 pts Member · 1 updates notifications off" in drawn
+        assert "You now have 25 points" in drawn

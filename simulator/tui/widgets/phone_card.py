@@ -20,7 +20,9 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
 
+from devices.android import AndroidPhone
 from devices.apps import InstalledApp
+from devices.ios import IosPhone
 from devices.permissions import Permission
 from devices.phone import Phone
 from devices.tray import TrayEntry
@@ -58,7 +60,7 @@ def short_app(app_id: str) -> str:
 class PhoneCard(Widget, can_focus=True):
     """One simulated phone; focus selects it, the app's actions apply to the selected phone."""
 
-    SECTIONS: tuple[str, ...] = ("status", "clock", "apps", "tray")
+    SECTIONS: tuple[str, ...] = ("status", "clock", "apps", "cards", "tray")
     """The card's sections, top to bottom; each is drawn by ``_section_<name>(width)``. The tray
     comes last: it takes the room left and says how many notifications it could not show."""
 
@@ -225,6 +227,36 @@ class PhoneCard(Widget, can_focus=True):
                 line.append(" [y]/[n]?", style="bold " + style(Meaning.WARNING))
             line.append(f" {labels.token(app.token)}", style="dim")
             lines.append((line, Row(app_id=app.app_id)))
+        return lines
+
+    def _section_cards(self, width: int) -> list[Line]:
+        """Loyalty cards in the phone's wallet: points, tier, updates, switches that are off."""
+        phone = self.phone
+        lines: list[Line] = []
+        if isinstance(phone, IosPhone) and phone.has_wallet:
+            for held in phone.wallet.passes():
+                fields = held.fields
+                line = Text.assemble(
+                    ("  ▤ ", "bold"),
+                    (printable(held.organization_name), "bold"),
+                    f" {fields.get('points', '')} pts {printable(str(fields.get('tier', '')))}",
+                    (f" · {held.updates} updates", "dim"),
+                )
+                if not held.notifications:
+                    line.append(" notifications off", style=style(Meaning.WARNING))
+                if not held.automatic_updates:
+                    line.append(" updates off", style=style(Meaning.WARNING))
+                lines.append((line, Row()))
+        elif isinstance(phone, AndroidPhone):
+            for gpass in phone.passes():
+                line = Text.assemble(
+                    ("  ▤ ", "bold"),
+                    (printable(gpass.program_name), "bold"),
+                    f" {gpass.points} pts",
+                )
+                if not gpass.notifications:
+                    line.append(" notifications off", style=style(Meaning.WARNING))
+                lines.append((line, Row()))
         return lines
 
     def _badge(self, app: InstalledApp) -> int:
