@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from simulator.bench.processes import child_processes
 from simulator.bench.report import Measurement
 
 MISSING = "h2load is not installed (Debian: apt-get install nghttp2-client): C-client rows skipped"
@@ -47,34 +48,12 @@ class Load:
 @contextlib.asynccontextmanager
 async def server_processes(kind: str, state_dir: Path, count: int) -> AsyncIterator[dict[str, Any]]:
     """Run ``count`` processes serving ``kind`` on one port; yields the first one's offer."""
-    processes: list[asyncio.subprocess.Process] = []
-    offer: dict[str, Any] = {}
-    try:
-        for _ in range(count):
-            port = ["--port", str(offer["port"])] if offer else []
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "simulator.bench.serve",
-                kind,
-                "--state-dir",
-                str(state_dir),
-                *port,
-                stdout=asyncio.subprocess.PIPE,
-            )
-            processes.append(process)
-            assert process.stdout is not None
-            line = await asyncio.wait_for(process.stdout.readline(), 60)
-            if not line:
-                raise RuntimeError(f"the {kind} server process did not start")
-            offer = offer or json.loads(line)
+    async with child_processes() as start:
+        argv = [sys.executable, "-m", "simulator.bench.serve", kind, "--state-dir", str(state_dir)]
+        offer = json.loads(await start(*argv))
+        for _ in range(count - 1):
+            await start(*argv, "--port", str(offer["port"]))
         yield offer
-    finally:
-        for process in processes:
-            if process.returncode is None:
-                process.terminate()
-        for process in processes:
-            await process.wait()
 
 
 async def run_h2load(offer: dict[str, Any], load: Load, label: str) -> Measurement:

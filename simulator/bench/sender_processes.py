@@ -3,7 +3,6 @@ throwaway PostgreSQL databases for them to share."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from simulator.bench.processes import child_processes
 from simulator.simulation import Simulation
 
 API_KEY = "bench-api-key"
@@ -47,30 +47,14 @@ def _environment(sim: Simulation, database: str) -> dict[str, str]:
 @contextlib.asynccontextmanager
 async def sender_processes(sim: Simulation, database: str, count: int) -> AsyncIterator[list[str]]:
     """Run ``count`` ``pushsim-sender`` processes on ``database``; yields their URLs."""
-    processes: list[asyncio.subprocess.Process] = []
-    urls: list[str] = []
-    try:
+    async with child_processes(timeout=30) as start:
+        urls = []
         for _ in range(count):
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "sender",
-                env=_environment(sim, database),
-                stdout=asyncio.subprocess.PIPE,
-            )
-            processes.append(process)
-            assert process.stdout is not None
-            line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
-            if "listening on" not in line:
+            line = await start(sys.executable, "-m", "sender", env=_environment(sim, database))
+            if b"listening on" not in line:
                 raise RuntimeError(f"pushsim-sender did not start: {line!r}")
-            urls.append(line.rsplit(" ", 1)[1].strip())
+            urls.append(line.decode().rsplit(" ", 1)[1].strip())
         yield urls
-    finally:
-        for process in processes:
-            if process.returncode is None:
-                process.terminate()
-        for process in processes:
-            await process.wait()
 
 
 @contextlib.asynccontextmanager
