@@ -67,6 +67,8 @@ class WorkLoop:
         self._room = asyncio.Event()
         self._loops: list[asyncio.Task[None]] = []
         self._sending: set[asyncio.Task[None]] = set()
+        self._unfinished: set[tuple[str, int]] = set()
+        """Batches sent, not yet marked finished in the store."""
         self.claimed = 0
         """Batches this instance claimed."""
         self.taken_over = 0
@@ -91,7 +93,7 @@ class WorkLoop:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._held = 0
-        self._recorder.flush()
+        self._finish()
         self.store.release_claims(self.instance)
 
     def wake(self) -> None:
@@ -185,15 +187,20 @@ class WorkLoop:
             log.exception("sending batch %d of %s failed", batch.seq, notification.id)
         finally:
             self._free(unsent)
+        self._unfinished.add((notification.id, batch.seq))
+        self._finish()
+
+    def _finish(self) -> None:
+        """Write the outcomes and mark sent batches finished; what fails (the database may be
+        restarting) is tried again at the next heartbeat, its lease renewed meanwhile."""
         try:
             self._recorder.flush()
-            finished = self.store.finish_batch(notification.id, batch.seq)
+            for notification_id, seq in sorted(self._unfinished):
+                if self.store.finish_batch(notification_id, seq):
+                    self._on_done(notification_id)
+                self._unfinished.discard((notification_id, seq))
         except Exception:
-            # Unfinished in the store: taken over once the lease runs out.
-            log.exception("finishing batch %d of %s failed", batch.seq, notification.id)
-            return
-        if finished:
-            self._on_done(notification.id)
+            log.exception("finishing %d sent batches failed", len(self._unfinished))
 
     def _free(self, pushes: int) -> None:
         self._held = max(0, self._held - pushes)
@@ -203,6 +210,8 @@ class WorkLoop:
     async def _heartbeat(self) -> None:
         while True:
             await asyncio.sleep(self._lease / 3)
+            if self._unfinished:
+                self._finish()
             try:
                 self.store.renew_claims(self.instance, self._lease)
             except Exception:

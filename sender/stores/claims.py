@@ -109,15 +109,10 @@ class WorkQueries(SqlBase):
             )
 
     def renew_claims(self, owner: str, lease: float) -> int:
-        with self._tx() as tx:
-            return tx.execute(
-                f"UPDATE batches SET lease_until = {self.NOW} + ? WHERE owner = ? AND done = 0",
-                (lease, owner),
-            ) + tx.execute(
-                f"UPDATE notifications SET lease_until = {self.NOW} + ?"
-                " WHERE owner = ? AND status = 'queued'",
-                (lease, owner),
-            )
+        return self._write(
+            f"UPDATE batches SET lease_until = {self.NOW} + ? WHERE owner = ? AND done = 0",
+            (lease, owner),
+        )
 
     def release_claims(self, owner: str) -> None:
         with self._tx() as tx:

@@ -100,7 +100,9 @@ class Store(CardStore, Protocol):
         ...
 
     def renew_claims(self, owner: str, lease: float) -> int:
-        """Extend every claim ``owner`` holds by ``lease`` seconds from now; how many."""
+        """Extend the lease of every unfinished batch ``owner`` holds by ``lease`` seconds from
+        now; how many. (A notification's claim lasts only while its audience is resolved, in
+        one step: it is never renewed.)"""
         ...
 
     def release_claims(self, owner: str) -> None:

@@ -230,3 +230,28 @@ async def test_engagement_is_recorded(service: SenderService, events: list[Sende
     assert len(_of(events, EngagementRecorded)) == 1
     with pytest.raises(NotFound):
         service.record_event("nope", IOS, "opened")
+
+
+async def test_a_batch_the_store_could_not_finish_is_finished_at_the_next_heartbeat(
+    store: SqliteStore, clock: ManualClock, apns: object, fcm: object
+) -> None:
+    """When marking a sent batch finished fails (the database restarting), the next heartbeat
+    finishes it: the notification ends done and its waiters are woken."""
+    service = SenderService(store, apns, fcm, clock, lease=0.03)  # type: ignore[arg-type]
+    service.register_device(IOS, "ios", "com.example", "u1")
+    finish = store.finish_batch
+    failures = [RuntimeError("the database is restarting")]
+
+    def flaky_finish(notification_id: str, seq: int) -> bool:
+        if failures:
+            raise failures.pop()
+        return finish(notification_id, seq)
+
+    store.finish_batch = flaky_finish  # type: ignore[method-assign]
+    await service.start()
+    try:
+        nid = service.submit(ALERT)
+        assert await service.wait(nid, timeout=5)
+    finally:
+        await service.stop()
+    assert failures == [] and service.get_notification(nid).status == "done"
