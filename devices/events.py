@@ -21,12 +21,17 @@ class DeviceEvent:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class AppInstalled(DeviceEvent):
+    """The app was installed and launched for the first time, signed in as ``user_id``."""
+
     app_id: str
     user_id: str
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class AppUninstalled(DeviceEvent):
+    """The app was deleted from the phone; its provider is told (its rules decide when the token
+    dies)."""
+
     app_id: str
     token: str | None
 
@@ -104,6 +109,8 @@ class PhoneWiped(DeviceEvent):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class OsUpdated(DeviceEvent):
+    """The phone got a new OS version (on iOS the app tokens may rotate)."""
+
     version: str
     """iOS version or Android API level, as text."""
 
@@ -203,6 +210,9 @@ class SpecialPushReceived(DeviceEvent):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class NotificationDisplayed(DeviceEvent):
+    """An alert was shown: on the lock screen or in the tray (``entry_id`` names it for tap and
+    dismiss)."""
+
     app_id: str
     token: str
     push_id: str
@@ -309,6 +319,8 @@ class PushDropped(DeviceEvent):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class NotificationTapped(DeviceEvent):
+    """The user tapped the notification: the app opens and reports it to its server."""
+
     app_id: str
     push_id: str
     notification_id: str | None
@@ -321,6 +333,8 @@ class NotificationTapped(DeviceEvent):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class NotificationDismissed(DeviceEvent):
+    """The user swiped the notification away."""
+
     app_id: str
     push_id: str
     notification_id: str | None
@@ -331,11 +345,15 @@ class NotificationDismissed(DeviceEvent):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PhoneWentOffline(DeviceEvent):
+    """The phone lost its connection; providers store pushes for it."""
+
     pass
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PhoneCameOnline(DeviceEvent):
+    """The phone is online again; providers hand over what they stored."""
+
     pass
 
 

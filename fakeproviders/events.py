@@ -21,6 +21,8 @@ class ProviderEvent:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TokenIssued(ProviderEvent):
+    """The provider issued a token for an app on a phone."""
+
     token: str
     app_id: str
     phone_id: str
@@ -31,6 +33,8 @@ class TokenIssued(ProviderEvent):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TokenInvalidated(ProviderEvent):
+    """The provider considers the token dead from ``at`` on: sends get 410 / UNREGISTERED."""
+
     token: str
     app_id: str
     phone_id: str
@@ -40,6 +44,8 @@ class TokenInvalidated(ProviderEvent):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class NotificationAccepted(ProviderEvent):
+    """The provider answered a send 200 and took the push."""
+
     push_id: str
     token: str
     app_id: str
@@ -48,6 +54,8 @@ class NotificationAccepted(ProviderEvent):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class NotificationRejected(ProviderEvent):
+    """The provider refused a send: ``status`` and ``reason`` are what it answered."""
+
     push_id: str
     token: str | None
     status: int

@@ -132,13 +132,12 @@ def create_control_app(
     sim: Simulation, *, extra_endpoints: dict[str, Any] | None = None
 ) -> FastAPI:
     """The control API over a started ``sim``; ``extra_endpoints`` are added to ``/endpoints``."""
-    kinds = EVENT_KINDS
     app = FastAPI(
         title="pushsim control API",
         version="1",
         description="Drive simulated phones and inspect the fakes, the sender and the timeline.\n\n"
         "Timeline event kinds (the `kind` filter):\n\n"
-        + "\n".join(f"- `{name}`: {summary}" for name, summary in kinds.items()),
+        + "\n".join(f"- `{name}`: {summary}" for name, summary in EVENT_KINDS.items()),
     )
     _install_error_handlers(app)
     KIND = Query(
@@ -167,8 +166,9 @@ def create_control_app(
         return int(since)
 
     def kind_name(kind: str | None) -> str | None:
-        if kind is not None and kind not in kinds:
-            raise ControlError(422, f"kind: no event kind {kind!r}; kinds: {', '.join(kinds)}")
+        if kind is not None and kind not in EVENT_KINDS:
+            known = ", ".join(EVENT_KINDS)
+            raise ControlError(422, f"kind: no event kind {kind!r}; kinds: {known}")
         return kind
 
     def phone(phone_id: str) -> Any:
