@@ -62,6 +62,7 @@ async def _jwt_refresh(ctx: AuditContext) -> Verdict:
 async def _oauth_cache(ctx: AuditContext) -> Verdict:
     user, (phone,) = await ctx.user(["android"])
     log = ctx.sim.fcm.request_log
+    await ctx.notify(user)  # the sender has a token now, whatever earlier checks did to time
     grants = log.count(kind="token")
     for _ in range(SENDS):
         await ctx.notify(user)
@@ -73,7 +74,8 @@ async def _oauth_cache(ctx: AuditContext) -> Verdict:
     await ctx.settled()
     after = log.count(kind="token") - grants
     evidence = (
-        f"{during} access-token grant(s) for {SENDS} sends; an hour later {after} grant(s), "
+        f"{during} access-token grant(s) for {SENDS} sends after the first; an hour later "
+        f"{after} grant(s), "
         f"shown: {shown}"
     )
     ok = during <= 1 and shown and after <= 2
