@@ -104,8 +104,10 @@ class WebhookTemplate:
                 f"events {sorted(unknown) or '[]'}: pick one or more of {', '.join(EVENTS)}"
             )
         object.__setattr__(self, "events", events)
-        _check_text(self.url, "url")
-        probe = urllib.parse.urlsplit(_render_text(self.url, _probe_values(), quote=True))
+        _TEMPLATES.check_text(self.url, "url")
+        probe = urllib.parse.urlsplit(
+            _TEMPLATES.render_text(self.url, _TEMPLATES.probe(), quote=True)
+        )
         if probe.scheme not in ("http", "https") or not probe.hostname:
             raise WebhookTemplateError(f"url {self.url!r}: needs http:// or https:// and a host")
         if not isinstance(self.headers, Mapping):
@@ -113,8 +115,8 @@ class WebhookTemplate:
         for name, value in self.headers.items():
             if not isinstance(name, str) or not isinstance(value, str):
                 raise WebhookTemplateError(f"headers[{name!r}]: names and values must be text")
-            _check_text(value, f"headers[{name!r}]")
-        _check_json(self.body, "body")
+            _TEMPLATES.check_text(value, f"headers[{name!r}]")
+        _TEMPLATES.check_json(self.body, "body")
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> WebhookTemplate:
@@ -147,9 +149,9 @@ class WebhookTemplate:
         body = None if self.method in ("GET", "DELETE") and self.body is None else self.body
         return WebhookRequest(
             method=self.method,
-            url=_render_text(self.url, values, quote=True),
-            json=_render(body, values),
-            headers={k: _render_text(v, values) for k, v in self.headers.items()},
+            url=_TEMPLATES.render_text(self.url, values, quote=True),
+            json=_TEMPLATES.render(body, values),
+            headers={k: _TEMPLATES.render_text(v, values) for k, v in self.headers.items()},
         )
 
 
@@ -176,70 +178,84 @@ def message_values(message: AppServerMessage) -> dict[str, Any]:
     }
 
 
-def _fields(text: str, where: str) -> list[tuple[str, str | None]]:
-    """(literal, placeholder) pairs of ``text``; raises on anything but known ``{name}``s."""
-    try:
-        parsed = list(string.Formatter().parse(text))
-    except ValueError as exc:
-        raise WebhookTemplateError(f"{where} {text!r}: {exc} (write {{{{ for a brace)") from None
-    pairs: list[tuple[str, str | None]] = []
-    for literal, name, spec, conversion in parsed:
-        if name is not None:
-            if name not in PLACEHOLDERS:
-                raise WebhookTemplateError(
-                    f"{where} {text!r}: unknown placeholder {{{name}}}; "
-                    f"use {', '.join('{' + p + '}' for p in PLACEHOLDERS)}"
-                )
-            if spec or conversion:
-                raise WebhookTemplateError(f"{where} {text!r}: write {{{name}}} plainly")
-        pairs.append((literal, name))
-    return pairs
+@dataclass(frozen=True)
+class Templates:
+    """``{name}`` placeholders in text and in JSON-like values, checked against ``names``.
+
+    ``text_of`` turns a value placed inside a longer string into text (``str`` by default); a
+    string that is exactly one placeholder becomes the raw value instead. Errors are
+    :class:`WebhookTemplateError` naming where and how to fix it.
+    """
+
+    names: tuple[str, ...]
+    text_of: Callable[[Any], str] = str
+
+    def fields(self, text: str, where: str) -> list[tuple[str, str | None]]:
+        """(literal, placeholder) pairs of ``text``; raises on anything but known ``{name}``s."""
+        try:
+            parsed = list(string.Formatter().parse(text))
+        except ValueError as exc:
+            raise WebhookTemplateError(
+                f"{where} {text!r}: {exc} (write {{{{ for a brace)"
+            ) from None
+        pairs: list[tuple[str, str | None]] = []
+        for literal, name, spec, conversion in parsed:
+            if name is not None:
+                if name not in self.names:
+                    raise WebhookTemplateError(
+                        f"{where} {text!r}: unknown placeholder {{{name}}}; "
+                        f"use {', '.join('{' + p + '}' for p in self.names)}"
+                    )
+                if spec or conversion:
+                    raise WebhookTemplateError(f"{where} {text!r}: write {{{name}}} plainly")
+            pairs.append((literal, name))
+        return pairs
+
+    def check_text(self, text: Any, where: str) -> None:
+        if not isinstance(text, str):
+            raise WebhookTemplateError(f"{where}: must be text, not {type(text).__name__}")
+        self.fields(text, where)
+
+    def check_json(self, value: Any, where: str) -> None:
+        if isinstance(value, str):
+            self.fields(value, where)
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise WebhookTemplateError(f"{where}: object keys must be text, not {key!r}")
+                self.check_json(item, f"{where}.{key}")
+        elif isinstance(value, list | tuple):
+            for index, item in enumerate(value):
+                self.check_json(item, f"{where}[{index}]")
+        elif not (value is None or isinstance(value, bool | int | float)):
+            raise WebhookTemplateError(f"{where}: {type(value).__name__} is not JSON")
+
+    def render(self, value: Any, values: Mapping[str, Any]) -> Any:
+        if isinstance(value, str):
+            pairs = self.fields(value, "template")
+            if len(pairs) == 1 and pairs[0][0] == "" and pairs[0][1] is not None:
+                return values[pairs[0][1]]  # a lone placeholder keeps its type (null stays null)
+            return self.render_text(value, values)
+        if isinstance(value, Mapping):
+            return {key: self.render(item, values) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.render(item, values) for item in value]
+        return value
+
+    def render_text(self, text: str, values: Mapping[str, Any], *, quote: bool = False) -> str:
+        """``text`` filled in (None as nothing); ``quote`` percent-encodes the values (URLs)."""
+        parts = []
+        for literal, name in self.fields(text, "template"):
+            parts.append(literal)
+            if name is not None:
+                value = values[name]
+                value = "" if value is None else self.text_of(value)
+                parts.append(urllib.parse.quote(value, safe="") if quote else value)
+        return "".join(parts)
+
+    def probe(self) -> dict[str, Any]:
+        """A value for every name, to try a template out."""
+        return dict.fromkeys(self.names, "x")
 
 
-def _check_text(text: Any, where: str) -> None:
-    if not isinstance(text, str):
-        raise WebhookTemplateError(f"{where}: must be text, not {type(text).__name__}")
-    _fields(text, where)
-
-
-def _check_json(value: Any, where: str) -> None:
-    if isinstance(value, str):
-        _fields(value, where)
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise WebhookTemplateError(f"{where}: object keys must be text, not {key!r}")
-            _check_json(item, f"{where}.{key}")
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _check_json(item, f"{where}[{index}]")
-    elif not (value is None or isinstance(value, bool | int | float)):
-        raise WebhookTemplateError(f"{where}: {type(value).__name__} is not JSON")
-
-
-def _render(value: Any, values: Mapping[str, Any]) -> Any:
-    if isinstance(value, str):
-        pairs = _fields(value, "template")
-        if len(pairs) == 1 and pairs[0][0] == "" and pairs[0][1] is not None:
-            return values[pairs[0][1]]  # a lone placeholder keeps its type (null stays null)
-        return _render_text(value, values)
-    if isinstance(value, Mapping):
-        return {key: _render(item, values) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_render(item, values) for item in value]
-    return value
-
-
-def _render_text(text: str, values: Mapping[str, Any], *, quote: bool = False) -> str:
-    parts = []
-    for literal, name in _fields(text, "template"):
-        parts.append(literal)
-        if name is not None:
-            value = values[name]
-            value = "" if value is None else str(value)
-            parts.append(urllib.parse.quote(value, safe="") if quote else value)
-    return "".join(parts)
-
-
-def _probe_values() -> dict[str, Any]:
-    return {name: "x" for name in PLACEHOLDERS}
+_TEMPLATES = Templates(PLACEHOLDERS)

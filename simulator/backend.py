@@ -18,15 +18,15 @@ import contextlib
 import json
 import os
 import shlex
-import string
 import subprocess
 import time
-import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+from devices.app_server import Templates, WebhookTemplateError
 
 #: Fields of a notification a template may use as ``{name}`` (``sim.notify``'s arguments).
 FIELDS = (
@@ -82,10 +82,14 @@ class SendHook:
             object.__setattr__(self, "command", tuple(shlex.split(self.command)))
         if self.command is not None and not self.command:
             raise HookError("send hook: command is empty")
-        for where, value in self._strings():
-            _placeholders(value, where)
+        try:
+            for where, value in self._strings():
+                _TEMPLATES.check_text(value, where)
+            _TEMPLATES.check_json(self.body, "body")
+        except WebhookTemplateError as exc:
+            raise HookError(f"send hook: {exc}") from None
         if self.url is not None:
-            probe = httpx.URL(_render_text(self.url, dict.fromkeys(FIELDS, "x"), quote=True))
+            probe = httpx.URL(_TEMPLATES.render_text(self.url, _TEMPLATES.probe(), quote=True))
             if probe.scheme not in ("http", "https") or not probe.host:
                 raise HookError(f"send hook: url {self.url!r} needs http:// or https:// and a host")
 
@@ -110,12 +114,12 @@ class SendHook:
             await self._run(values)
             return
         assert self.url is not None
-        headers = {k: _render_text(v, values) for k, v in self.headers.items()}
+        headers = {k: _TEMPLATES.render_text(v, values) for k, v in self.headers.items()}
         try:
             response = await client.request(
                 self.method.upper(),
-                _render_text(self.url, values, quote=True),
-                json=_render(self.body, values),
+                _TEMPLATES.render_text(self.url, values, quote=True),
+                json=_TEMPLATES.render(self.body, values),
                 headers=headers,
                 timeout=self.timeout,
             )
@@ -125,7 +129,7 @@ class SendHook:
             raise HookError(f"send hook: HTTP {response.status_code}: {response.text[:500]}")
 
     async def _run(self, values: Mapping[str, Any]) -> None:
-        argv = [_render_text(arg, values) for arg in self.command or ()]
+        argv = [_TEMPLATES.render_text(arg, values) for arg in self.command or ()]
         try:
             process = await asyncio.create_subprocess_exec(
                 *argv,
@@ -146,14 +150,10 @@ class SendHook:
             text = err.decode(errors="replace").strip()[-500:]
             raise HookError(f"send hook: {argv[0]} exited {process.returncode}: {text}")
 
-    def _strings(self) -> list[tuple[str, str]]:
-        found: list[tuple[str, str]] = []
-        if self.url is not None:
-            found.append(("url", self.url))
+    def _strings(self) -> list[tuple[str, Any]]:
+        found: list[tuple[str, Any]] = [] if self.url is None else [("url", self.url)]
         found += [(f"headers[{k}]", v) for k, v in self.headers.items()]
-        found += [(f"command[{i}]", a) for i, a in enumerate(self.command or ())]
-        _walk(self.body, "body", found)
-        return found
+        return found + [(f"command[{i}]", a) for i, a in enumerate(self.command or ())]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -224,54 +224,9 @@ async def stop_process(process: asyncio.subprocess.Process) -> None:
 # -- templates --------------------------------------------------------------------------------
 
 
-def _placeholders(text: str, where: str) -> list[tuple[str, str | None]]:
-    try:
-        parsed = list(string.Formatter().parse(text))
-    except ValueError as exc:
-        raise HookError(f"send hook: {where} {text!r}: {exc} (write {{{{ for a brace)") from None
-    pairs: list[tuple[str, str | None]] = []
-    for literal, name, spec, conversion in parsed:
-        if name is not None and (name not in FIELDS or spec or conversion):
-            raise HookError(
-                f"send hook: {where} {text!r}: unknown placeholder {{{name}}}; "
-                f"use {', '.join('{' + f + '}' for f in FIELDS)}"
-            )
-        pairs.append((literal, name))
-    return pairs
+def _as_text(value: Any) -> str:
+    """A value inside a longer string: text as is, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
 
 
-def _walk(value: Any, where: str, found: list[tuple[str, str]]) -> None:
-    if isinstance(value, str):
-        found.append((where, value))
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            _walk(item, f"{where}.{key}", found)
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _walk(item, f"{where}[{index}]", found)
-
-
-def _render(value: Any, values: Mapping[str, Any]) -> Any:
-    if isinstance(value, str):
-        pairs = _placeholders(value, "template")
-        if len(pairs) == 1 and pairs[0][0] == "" and pairs[0][1] is not None:
-            return values[pairs[0][1]]  # a lone placeholder keeps its JSON type
-        return _render_text(value, values)
-    if isinstance(value, Mapping):
-        return {key: _render(item, values) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_render(item, values) for item in value]
-    return value
-
-
-def _render_text(text: str, values: Mapping[str, Any], *, quote: bool = False) -> str:
-    """``text`` with its placeholders filled: text as is, other values as JSON, None as nothing;
-    ``quote`` percent-encodes them (for URLs)."""
-    parts = []
-    for literal, name in _placeholders(text, "template"):
-        parts.append(literal)
-        if name is not None:
-            value = values[name]
-            value = "" if value is None else value if isinstance(value, str) else json.dumps(value)
-            parts.append(urllib.parse.quote(value, safe="") if quote else value)
-    return "".join(parts)
+_TEMPLATES = Templates(FIELDS, _as_text)
