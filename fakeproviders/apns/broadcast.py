@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakeproviders import strict_json
 from fakeproviders.apns.liveactivity import BROADCAST_EVENTS, live_activity_payload_ok
 from fakeproviders.apns.options import ApnsOptions
 
@@ -175,8 +176,8 @@ def manage_channels(
         return Answer(200, (("content-type", "application/json"), rid), listed)
     if method == "POST":
         try:
-            config = json.loads(body) if body else None
-        except (ValueError, RecursionError):
+            config = strict_json.loads(body) if body else None
+        except ValueError:
             config = None
         if not isinstance(config, dict):
             return error(BroadcastReason.BadRequestParams, request_id)
@@ -233,8 +234,8 @@ def broadcast(
     if len(body) > store.options.max_broadcast_payload_bytes:
         return error(BroadcastReason.PayloadTooLarge, request_id)
     try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):
+        payload = strict_json.loads(body)
+    except ValueError:
         payload = None
     aps = payload.get("aps") if isinstance(payload, dict) else None
     if not isinstance(aps, dict) or not live_activity_payload_ok(aps, BROADCAST_EVENTS):

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from fakeproviders import strict_json
 from fakeproviders.apns.auth import ConnectionAuth, ProviderTokenVerifier
 from fakeproviders.apns.keys import ApnsSigningKey
 from fakeproviders.apns.kinds import token_fits_topic
@@ -323,8 +324,8 @@ class ApnsValidator:
         if len(body) > limit:
             return ApnsReason.PayloadTooLarge
         try:
-            payload = json.loads(body)
-        except (ValueError, RecursionError):
+            payload = strict_json.loads(body)
+        except ValueError:
             return self.options.invalid_payload_reason
         if not isinstance(payload, dict):
             return self.options.invalid_payload_reason

@@ -9,7 +9,7 @@ switch (``allow_not``) [U].
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 
 from fakeproviders.fcm.errors import FakeFcmError
@@ -63,6 +63,11 @@ class Condition:
         return self.root.matches(subscribed)
 
 
+MAX_NESTING = 32
+"""Levels of parentheses and ``!`` a condition may nest (more is "Invalid condition expression
+provided.", as any malformed condition; Google's own limit is [U])."""
+
+
 def parse_condition(text: str, *, allow_not: bool = False) -> Condition:
     """Parse and check ``text``; raises :class:`ConditionError`."""
     tokens: list[tuple[str, str]] = []
@@ -96,6 +101,7 @@ class _Parser:
         self.i = 0
         self.topics: list[str] = []
         self.negates = False
+        self.depth = 0
 
     def expression(self) -> Node:
         node = self.term()
@@ -105,13 +111,22 @@ class _Parser:
             node = Node(op, left=node, right=self.term())
         return node
 
+    def _nested(self, parse: Callable[[], Node]) -> Node:
+        # Five topics need a few levels at most; thousands of "(" would only exhaust the stack.
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ConditionError("nested too deeply")
+        node = parse()
+        self.depth -= 1
+        return node
+
     def term(self) -> Node:
         if self.i < len(self.tokens) and self.tokens[self.i][0] == "not":
             if not self.allow_not:
                 raise ConditionError("!")
             self.i += 1
             self.negates = True
-            return Node("not", left=self.term())
+            return Node("not", left=self._nested(self.term))
         if self.i >= len(self.tokens):
             raise ConditionError("unexpected end")
         kind, value = self.tokens[self.i]
@@ -121,7 +136,7 @@ class _Parser:
             return Node("topic", topic=value[1:-1])
         if (kind, value) == ("paren", "("):
             self.i += 1
-            node = self.expression()
+            node = self._nested(self.expression)
             if self.i < len(self.tokens) and self.tokens[self.i] == ("paren", ")"):
                 self.i += 1
                 return node

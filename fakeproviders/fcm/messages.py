@@ -7,12 +7,12 @@ need the token registry (well-formedness, UNREGISTERED, package name) are the se
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fakeproviders import strict_json
 from fakeproviders.fcm import errors, schema
 from fakeproviders.fcm.conditions import (
     MAX_CONDITION_TOPICS,
@@ -113,8 +113,8 @@ def decode_body(raw: bytes) -> Any:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        return strict_json.loads(raw)
+    except ValueError:
         return errors.invalid_json(raw)
 
 

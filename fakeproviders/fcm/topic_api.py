@@ -10,11 +10,11 @@ The subscriptions themselves live in the registry, so the simulator sees the sam
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from fakeproviders import strict_json
 from fakeproviders.clock import Clock
 from fakeproviders.fcm import errors
 from fakeproviders.fcm.errors import ErrorResponse, FcmErrorCode, FieldViolation
@@ -62,8 +62,8 @@ class TopicManagement:
         if self._oauth.check_bearer(authorization).error() is not None:
             return _iid_error(401, "UNAUTHENTICATED")
         try:
-            body = json.loads(raw or b"{}")
-        except (ValueError, UnicodeDecodeError):
+            body = strict_json.loads(raw or b"{}")
+        except ValueError:
             return _iid_error(400, "INVALID_ARGUMENT")
         to = body.get("to") if isinstance(body, dict) else None
         tokens = body.get("registration_tokens") if isinstance(body, dict) else None
@@ -264,8 +264,8 @@ def _not_found() -> ErrorResponse:
 
 def _body_topic(raw: bytes) -> str | None:
     try:
-        body = json.loads(raw) if raw.strip() else {}
-    except (ValueError, UnicodeDecodeError):
+        body = strict_json.loads(raw) if raw.strip() else {}
+    except ValueError:
         return None
     if not isinstance(body, dict):
         return None

@@ -59,6 +59,9 @@ PAYLOADS = st.sampled_from(
         b'{"message-storage-policy":1,"push-type":"LiveActivity"}',
         b"",
         b"{" * 5000,
+        b'{"aps":{"alert":"hi"},"n":NaN}',
+        b'{"aps":{"alert":"\\ud800"}}',
+        b'{"aps":{"alert":"hi"},"x":' + b"[" * 1500 + b"]" * 1500 + b"}",
     ]
 )
 
@@ -126,3 +129,22 @@ def test_any_request_gets_a_documented_answer(
 
 
 LAB: Lab | None = None
+
+
+def test_strict_json_only(ca: LocalCA) -> None:
+    """NaN, a lone surrogate and nesting past the limit are not JSON to Apple: 400 with the
+    payload reason, like any malformed payload (reference/apns.md §1.5)."""
+    lab = LAB if LAB is not None else fuzz_lab(ca)
+    headers = [("authorization", f"bearer {lab.jwt}"), ("apns-topic", APP)]
+    for body in (
+        b'{"aps":{"alert":"hi"},"n":NaN}',
+        b'{"aps":{"alert":"\\ud800"}}',
+        b'{"aps":{"alert":"hi"},"x":' + b"[" * 100 + b"]" * 100 + b"}",
+    ):
+        request = Request("POST", f"/3/device/{lab.token}", headers, bytearray(body))
+        reply = lab.apns.handle(request, lab.auth)
+        expected = lab.apns.options.invalid_payload_reason
+        assert (reply.status, json.loads(reply.body)["reason"]) == (
+            expected.status,
+            expected.wire,
+        )

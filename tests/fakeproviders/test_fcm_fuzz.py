@@ -93,3 +93,34 @@ def test_any_message_json_gets_a_documented_answer(body: Any) -> None:
 def test_any_bytes_get_a_documented_answer(raw: bytes) -> None:
     """Even bytes that are not JSON get a documented 400, never a crash."""
     check(HARNESS.frontend, raw)
+
+
+# Bodies a strict JSON parser refuses, or that cost a careless one its stack.
+HOSTILE = [
+    b'{"message": {"topic": "news", "data": {"k": NaN}}}',
+    b'{"message": {"topic": "news", "ttl": Infinity}}',
+    b'{"message": {"topic": "news", "data": {"k": "\\ud800"}}}',
+    b'{"message": {"topic": "\\udfff"}}',
+    b'{"message": {"topic": "news", "data": ' + b"[" * 5000 + b"]" * 5000 + b"}}",
+    b'{"message": ' + b'{"a": ' * 3000 + b"1" + b"}" * 3000 + b"}",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(HOSTILE), st.integers(0, 16))
+def test_hostile_json_gets_googles_invalid_json_400(raw: bytes, cut: int) -> None:
+    """NaN/Infinity, lone surrogates and deep nesting: 400 "Invalid JSON payload received."
+    (reference/fcm.md §1.3), never a 500; a truncated one too."""
+    body = raw[: len(raw) - cut] if cut else raw
+    reply = HARNESS.frontend.send(PROJECT, BEARER, body)
+    assert reply.status == 400, reply.body
+    assert json.loads(reply.body)["error"]["message"].startswith("Invalid JSON payload received.")
+
+
+def test_a_condition_with_thousands_of_parentheses_is_invalid() -> None:
+    """A condition nested far deeper than five topics need gets Google's condition 400."""
+    condition = "(" * 5000 + "'a' in topics" + ")" * 5000
+    body = json.dumps({"message": {"condition": condition}}).encode()
+    reply = HARNESS.frontend.send(PROJECT, BEARER, body)
+    assert reply.status == 400
+    assert json.loads(reply.body)["error"]["message"] == "Invalid condition expression provided."
