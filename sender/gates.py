@@ -3,6 +3,8 @@
 ``BodyGate`` reads a request body only from a caller it admits, and only up to a limit: a body
 over the limit is refused as soon as that is known (from ``content-length``, or when the bytes
 read pass the limit), so an unauthenticated or oversized upload costs neither memory nor parsing.
+A JSON body must be strict JSON: no ``NaN``/``Infinity``, no lone UTF-16 surrogate (which no
+database, log or terminal downstream can encode), no nesting past ``MAX_DEPTH``.
 ``LoopbackGate`` keeps a loopback API from browsers: only loopback ``Host`` names (DNS rebinding
 would otherwise let a web page read it), no cross-origin writes or WebSocket connections.
 Refusals are ``{"error": {"code", "message"}}``, the shape of both pushsim APIs.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +31,10 @@ Refusal = tuple[int, str, Sequence[tuple[bytes, bytes]]]
 MAX_BODY_BYTES = 1024 * 1024
 """The largest request body the APIs read (a notification is at most a few kilobytes)."""
 
+MAX_DEPTH = 32
+"""Nested arrays and objects a JSON body may have."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -104,6 +111,11 @@ class BodyGate:
             if not message.get("more_body", False):
                 break
         body: bytes | None = b"".join(chunks)
+        if body and b"json" in headers.get(b"content-type", b""):
+            problem = json_problem(body)
+            if problem is not None:
+                await refuse(send, 400, f"the request body is not valid JSON: {problem}")
+                return
 
         async def replay() -> Message:
             nonlocal body
@@ -113,6 +125,32 @@ class BodyGate:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+def json_problem(body: bytes) -> str | None:
+    """Why ``body`` is not strict JSON, or None if it is (or is not JSON at all: the app says so
+    in its own words)."""
+
+    def constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a JSON number")
+
+    try:
+        value = json.loads(body, parse_constant=constant)
+    except RecursionError:
+        return "nested too deeply"
+    except ValueError as exc:
+        return str(exc) if "JSON number" in str(exc) else None
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str) and _SURROGATE.search(item):
+            return "a string holds a lone UTF-16 surrogate"
+        if isinstance(item, dict | list):
+            if depth >= MAX_DEPTH:
+                return "nested too deeply"
+            children = [*item, *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return None
 
 
 def is_loopback_host(host: str) -> bool:

@@ -27,7 +27,7 @@ from sender.gates import BodyGate, LoopbackGate
 from simulator.control.apple import apple_router
 from simulator.control.cards import install_card_routes
 from simulator.control.hooks import install_hook_routes
-from simulator.control.serialize import event_json, phone_json, tray_json
+from simulator.control.serialize import TextSafeJSON, event_json, json_text, phone_json, tray_json
 from simulator.kinds import event_kinds
 from simulator.simulation import Simulation, SimulationError
 from simulator.timeline import Entry
@@ -138,6 +138,7 @@ def create_control_app(
         description="Drive simulated phones and inspect the fakes, the sender and the timeline.\n\n"
         "Timeline event kinds (the `kind` filter):\n\n"
         + "\n".join(f"- `{name}`: {summary}" for name, summary in EVENT_KINDS.items()),
+        default_response_class=TextSafeJSON,
     )
     _install_error_handlers(app)
     KIND = Query(
@@ -353,10 +354,10 @@ def create_control_app(
             # twice.
             past = [] if start is None else sim.timeline.entries(since=start)
             for entry in past:
-                await socket.send_json(event_json(entry.event, entry.seq))
+                await socket.send_text(json_text(event_json(entry.event, entry.seq)))
             while True:
                 entry = await queue.get()
-                await socket.send_json(event_json(entry.event, entry.seq))
+                await socket.send_text(json_text(event_json(entry.event, entry.seq)))
         except WebSocketDisconnect:
             pass
         finally:

@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
+
+from fastapi.responses import JSONResponse
 
 from devices.apps import IosApp
 from devices.phone import Phone
 from devices.tray import TrayEntry
 from simulator.timeline import kind_of
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_text(value: Any) -> str:
+    """``value`` as JSON text that any UTF-8 encoder takes: a lone UTF-16 surrogate (which a push
+    header decoded with ``surrogateescape`` can carry into the timeline) becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+class TextSafeJSON(JSONResponse):
+    """The control API's JSON responses, rendered with :func:`json_text`."""
+
+    def render(self, content: Any) -> bytes:
+        return json_text(content).encode("utf-8")
 
 
 def event_json(event: Any, seq: int | None = None) -> dict[str, Any]:
