@@ -39,6 +39,7 @@ from fakeproviders.gwallet.resources import (
     wants_notification,
 )
 from fakeproviders.gwallet.save_link import LinkRefused, read_save_link
+from fakeproviders.gwallet.saving import SavedPass, SaveOutcome, planned_inserts
 from fakeproviders.gwallet.store import InMemoryWalletStore, Kind
 
 WALLET_SCOPE = "https://www.googleapis.com/auth/wallet_object.issuer"
@@ -65,21 +66,6 @@ class Reply:
     def error(cls, error: WalletError) -> Reply:
         headers = {"content-type": errors.CONTENT_TYPE, **error.headers}
         return cls(error.status, error.content(), headers, reason=error.reason)
-
-
-@dataclass(frozen=True, slots=True)
-class SavedPass:
-    object_id: str
-    data: Mapping[str, Any]
-    """``{"object": <LoyaltyObject>, "class": <LoyaltyClass>}``."""
-
-
-@dataclass(frozen=True, slots=True)
-class SaveOutcome:
-    """What saving a link did: the passes now on the phone, or why nothing was saved."""
-
-    passes: tuple[SavedPass, ...] = ()
-    error: str | None = None
 
 
 class WalletApi:
@@ -261,14 +247,17 @@ class WalletApi:
     # -- phones (devices.google_wallet.GoogleWalletService) -----------------------------------
 
     def save(self, phone_id: str, link: str) -> SaveOutcome:
-        """The user opened a "Save to Google Wallet" link on ``phone_id`` and saved it (§8).
-
-        Classes and full objects in the JWT are inserted when new; an object that already exists
-        is saved as it is, not updated by the JWT's copy [S-G4]; a "skinny" ``{"id"}`` object
-        must have been inserted through the API. Nothing is saved unless all of it can be."""
+        """The user opened a "Save to Google Wallet" link on ``phone_id`` and saved it (§8;
+        what it inserts: :func:`~fakeproviders.gwallet.saving.planned_inserts`)."""
         try:
             request = read_save_link(link, self._oauth.account, self._clock.now())
-            inserts = self._save_inserts(request.client_email, request.classes, request.objects)
+            inserts = planned_inserts(
+                self.store,
+                lambda resource_id: self._authorize(request.client_email, resource_id),
+                request.classes,
+                request.objects,
+                require_state=self.options.require_state,
+            )
         except LinkRefused as refused:
             return SaveOutcome(error=str(refused))
         except Refused as refused:
@@ -400,36 +389,6 @@ class WalletApi:
         )  # fmt: skip
         if not announce_only:
             self.holders.changed(object_id, notice)
-
-    def _save_inserts(
-        self,
-        caller: str,
-        classes: Iterable[dict[str, Any]],
-        objects: Iterable[dict[str, Any]],
-    ) -> list[tuple[Kind, dict[str, Any]]]:
-        """What saving a link inserts; raises :class:`Refused` if any of it is not acceptable."""
-        inserts: list[tuple[Kind, dict[str, Any]]] = []
-        new_classes = set()
-        for cls in classes:
-            self._authorize(caller, cls["id"])
-            if not self.store.exists("loyaltyClass", cls["id"]):
-                inserts.append(("loyaltyClass", check_class(dict(cls), inserting=True)))
-                new_classes.add(cls["id"])
-        for obj in objects:
-            self._authorize(caller, obj["id"])
-            if self.store.exists("loyaltyObject", obj["id"]):
-                continue
-            if set(obj) == {"id"}:
-                raise Refused(errors.object_not_found(obj["id"]))
-            checked = check_object(dict(obj), require_state=self.options.require_state)
-            self._authorize(caller, checked["classId"])
-            if checked["classId"] not in new_classes and not self.store.exists(
-                "loyaltyClass", checked["classId"]
-            ):
-                raise Refused(errors.class_not_found(checked["classId"]))
-            checked.pop("notifyPreference", None)
-            inserts.append(("loyaltyObject", checked))
-        return inserts
 
 
 def _json(raw: bytes) -> Any:
