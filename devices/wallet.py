@@ -21,58 +21,32 @@ import json
 import secrets
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-
-from cryptography import x509
 
 from devices import events as ev
 from devices import wallet_events as wev
 from devices.errors import DeviceError, NotFound
 from devices.pkpass import PassData, PassRefused, read_pass
 from devices.push_service import ApnsPushService
+from devices.wallet_web import HttpRequest, HttpResponse, PhoneHttp, WalletSetup
+
+__all__ = [
+    "APPLE",
+    "WALLET_APP_ID",
+    "HttpRequest",
+    "HttpResponse",
+    "PhoneHttp",
+    "Wallet",
+    "WalletPass",
+    "WalletSetup",
+    "WalletUnavailable",
+]
 
 #: Wallet's bundle id: what its notifications are shown as.
 WALLET_APP_ID = "com.apple.Passbook"
 #: The ``wallet`` of its timeline events (devices/wallet_events.py).
 APPLE = "apple"
-
-
-@dataclass(frozen=True, slots=True)
-class HttpRequest:
-    method: str
-    url: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: bytes | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class HttpResponse:
-    status: int
-    """``0`` when no HTTP answer came (``error`` says why)."""
-    headers: Mapping[str, str] = field(default_factory=dict)
-    """Lower-case names."""
-    body: bytes = b""
-    error: str | None = None
-
-
-#: How the phone reaches web servers: send the request, call back with the answer (once).
-PhoneHttp = Callable[[HttpRequest, Callable[[HttpResponse], None]], None]
-
-
-@dataclass(frozen=True)
-class WalletSetup:
-    """What Wallet needs from the world around the phone (wired by the simulator)."""
-
-    http: PhoneHttp
-    trusted_roots: Sequence[x509.Certificate]
-    """The roots pass signatures must chain to (Apple's; the local CA in pushsim)."""
-    intermediates: Sequence[x509.Certificate] = ()
-    """WWDR intermediates the phone knows besides those a signature carries."""
-    allow_http: bool = False
-    """Settings > Developer > allow HTTP web services (wallet.md §5); off on a normal phone."""
-    send_if_modified_since: bool = True
-    """Send ``If-Modified-Since`` when fetching a pass; whether iOS always does is [U] (§1)."""
 
 
 class _Held:
