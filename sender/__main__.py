@@ -20,14 +20,17 @@ from pathlib import Path
 
 from .api import create_app
 from .apns_client import ApnsClient, default_url
+from .cards import ApplePasses, CardService, GooglePasses
 from .clock import SystemClock
 from .config import ENVIRONMENT_VARIABLES, ConfigError, SenderConfig, load_config
 from .errors import SenderError
 from .fcm_client import FcmClient
+from .google_wallet import GoogleWalletClient
+from .pkpass import PassSigner
 from .policy import RetryPolicy
 from .server import SenderServer
 from .service import SenderService
-from .stores import is_postgres_url, open_store
+from .stores import Store, is_postgres_url, open_store
 
 log = logging.getLogger("sender")
 
@@ -121,8 +124,9 @@ async def serve(config: SenderConfig, *, ready: asyncio.Event | None = None) -> 
         lease=config.lease,
         poll_interval=config.poll_interval,
     )
+    cards, card_clients = _cards(config, store, clock)
     server = SenderServer(
-        create_app(service, api_key=config.api_key, app_key=config.app_key),
+        create_app(service, api_key=config.api_key, app_key=config.app_key, cards=cards),
         host=config.host,
         port=config.port,
     )
@@ -149,7 +153,7 @@ async def serve(config: SenderConfig, *, ready: asyncio.Event | None = None) -> 
             loop.remove_signal_handler(signum)
         await server.stop()
         await service.stop()
-        for client in (apns, fcm):
+        for client in (apns, fcm, *card_clients):
             if client is not None:
                 with contextlib.suppress(Exception):
                     await client.aclose()
@@ -178,6 +182,50 @@ def _apns_client(config: SenderConfig, clock: SystemClock) -> ApnsClient | None:
         client_key=apns.cert_key_path,
         max_connections=apns.max_connections,
     )
+
+
+def _cards(
+    config: SenderConfig, store: Store, clock: SystemClock
+) -> tuple[CardService, list[ApnsClient | GoogleWalletClient]]:
+    """Loyalty cards: Apple passes with their own certificate client (production, §4 of
+    reference/wallet.md), Google Wallet objects with the FCM service account."""
+    apple = google = None
+    clients: list[ApnsClient | GoogleWalletClient] = []
+    passes = config.passes
+    if passes.enabled:
+        assert passes.key_path and passes.wwdr_path and passes.web_service_url
+        signer = PassSigner.load(passes.cert_path or "", passes.key_path, passes.wwdr_path)
+        client = ApnsClient(
+            passes.apns_url,
+            None,
+            None,
+            None,
+            config.apns.ca_file or config.ca_file,
+            clock,
+            # The certificate alone: APNs knows the WWDR intermediate (pushsim's fake trusts it).
+            client_cert=passes.cert_path,
+            client_key=passes.key_path,
+        )
+        clients.append(client)
+        apple = ApplePasses(
+            signer=signer,
+            web_service_url=passes.web_service_url.rstrip("/"),
+            apns=client,
+            organization_name=passes.organization_name,
+        )
+    wallet = config.google_wallet
+    if wallet.enabled:
+        assert wallet.issuer_id and config.fcm.service_account_path
+        google_client = GoogleWalletClient(
+            issuer_id=wallet.issuer_id,
+            service_account_path=config.fcm.service_account_path,
+            ca_file=config.fcm.ca_file or config.ca_file,
+            clock=clock,
+            url=wallet.url,
+        )
+        clients.append(google_client)
+        google = GooglePasses(google_client, issuer_name=passes.organization_name)
+    return CardService(store, clock, apple=apple, google=google), clients
 
 
 def _fcm_client(config: SenderConfig, clock: SystemClock) -> FcmClient | None:

@@ -40,6 +40,7 @@ from .cards_api import install_card_routes
 from .errors import InvalidInput, NotFound
 from .gates import BodyGate, Headers, Refusal
 from .models import Device, NotificationRequest, Segment
+from .passkit import PREFIX as PASSKIT_PREFIX
 from .passkit import install_passkit_routes
 from .service import SenderService
 from .stats import Stats
@@ -89,7 +90,9 @@ def create_app(
             return None
         return 401, "missing or wrong API key", [(b"www-authenticate", b"Bearer")]
 
-    app.add_middleware(BodyGate, admits=known_caller)
+    # The PassKit web service authenticates with the pass's own token, or not at all (/v1/log).
+    open_paths = (PASSKIT_PREFIX + "/",) if cards is not None else ()
+    app.add_middleware(BodyGate, admits=known_caller, open_paths=open_paths)
 
     async def require_api_key(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],

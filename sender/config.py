@@ -40,6 +40,17 @@ PUSHSIM_SENDER_RETRY_MAX_ATTEMPTS     [retry] max_attempts       sends per push 
 PUSHSIM_SENDER_RETRY_BASE_DELAY       [retry] base_delay         first backoff, seconds (1)
 PUSHSIM_SENDER_RETRY_MAX_DELAY        [retry] max_delay          backoff cap, seconds (60)
 PUSHSIM_SENDER_RETRY_JITTER           [retry] jitter             random share of a backoff (0.5)
+APPLE_PASS_CERT_PATH                  [passes] cert_path         Pass Type ID certificate (PEM):
+                                                                 Apple Wallet loyalty cards
+APPLE_PASS_KEY_PATH                   [passes] key_path          its private key (PEM)
+APPLE_PASS_WWDR_PATH                  [passes] wwdr_path         the WWDR intermediate (PEM)
+APPLE_PASS_WEB_SERVICE_URL            [passes] web_service_url   this sender's URL + /passkit, as
+                                                                 phones reach it (required)
+APPLE_PASS_APNS_URL                   [passes] apns_url          https://api.push.apple.com
+APPLE_PASS_ORGANIZATION               [passes] organization_name shown on cards (pushsim Rewards)
+GOOGLE_WALLET_ISSUER_ID               [google_wallet] issuer_id  Google Wallet loyalty cards (the
+                                                                 FCM service account is used)
+GOOGLE_WALLET_URL                     [google_wallet] url        the Wallet API's host
 ====================================  =========================  ==================================
 
 APNs is enabled when token-auth ids and key, or a certificate, are set; FCM when a service
@@ -101,6 +112,34 @@ class RetryConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PassesConfig:
+    """Apple Wallet loyalty cards: the Pass Type ID certificate and where phones and APNs are."""
+
+    cert_path: str | None = None
+    key_path: str | None = None
+    wwdr_path: str | None = None
+    web_service_url: str | None = None
+    apns_url: str = "https://api.push.apple.com"
+    organization_name: str = "pushsim Rewards"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.cert_path)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GoogleWalletConfig:
+    """Google Wallet loyalty cards: the issuer (the FCM service account signs in)."""
+
+    issuer_id: str | None = None
+    url: str = "https://walletobjects.googleapis.com"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.issuer_id)
+
+
+@dataclass(frozen=True, kw_only=True)
 class SenderConfig:
     host: str = "127.0.0.1"
     port: int = 8080
@@ -116,6 +155,8 @@ class SenderConfig:
     apns: ApnsConfig = field(default_factory=ApnsConfig)
     fcm: FcmConfig = field(default_factory=FcmConfig)
     retry: RetryConfig = field(default_factory=RetryConfig)
+    passes: PassesConfig = field(default_factory=PassesConfig)
+    google_wallet: GoogleWalletConfig = field(default_factory=GoogleWalletConfig)
 
 
 # (section, key, variable, type)
@@ -149,6 +190,14 @@ _SETTINGS: tuple[tuple[str, str, str, type], ...] = (
     ("retry", "base_delay", "PUSHSIM_SENDER_RETRY_BASE_DELAY", float),
     ("retry", "max_delay", "PUSHSIM_SENDER_RETRY_MAX_DELAY", float),
     ("retry", "jitter", "PUSHSIM_SENDER_RETRY_JITTER", float),
+    ("passes", "cert_path", "APPLE_PASS_CERT_PATH", str),
+    ("passes", "key_path", "APPLE_PASS_KEY_PATH", str),
+    ("passes", "wwdr_path", "APPLE_PASS_WWDR_PATH", str),
+    ("passes", "web_service_url", "APPLE_PASS_WEB_SERVICE_URL", str),
+    ("passes", "apns_url", "APPLE_PASS_APNS_URL", str),
+    ("passes", "organization_name", "APPLE_PASS_ORGANIZATION", str),
+    ("google_wallet", "issuer_id", "GOOGLE_WALLET_ISSUER_ID", str),
+    ("google_wallet", "url", "GOOGLE_WALLET_URL", str),
 )
 
 ENVIRONMENT_VARIABLES: tuple[str, ...] = tuple(dict.fromkeys(v for _, _, v, _ in _SETTINGS))
@@ -189,6 +238,8 @@ def build_config(raw: Mapping[str, Any], environ: Mapping[str, str]) -> SenderCo
         apns=ApnsConfig(**sections["apns"]),
         fcm=FcmConfig(**sections["fcm"]),
         retry=RetryConfig(**sections["retry"]),
+        passes=PassesConfig(**sections["passes"]),
+        google_wallet=GoogleWalletConfig(**sections["google_wallet"]),
     )
     _check(config)
     return config
@@ -206,6 +257,14 @@ def _convert(value: Any, kind: type, where: str) -> Any:
 def _check(config: SenderConfig) -> None:
     if not config.api_key or not config.app_key:
         raise ConfigError("set an API key and an app key (PUSHSIM_SENDER_API_KEY, _APP_KEY)")
+    passes = config.passes
+    if passes.enabled and not (passes.key_path and passes.wwdr_path and passes.web_service_url):
+        raise ConfigError(
+            "Apple passes need APPLE_PASS_KEY_PATH, APPLE_PASS_WWDR_PATH and "
+            "APPLE_PASS_WEB_SERVICE_URL besides the certificate"
+        )
+    if config.google_wallet.enabled and not config.fcm.service_account_path:
+        raise ConfigError("Google Wallet cards need the service account (FCM_SERVICE_ACCOUNT_PATH)")
     if config.apns.environment not in ("sandbox", "production"):
         raise ConfigError("APNS_ENVIRONMENT must be sandbox or production")
     if not 0 <= config.port <= 65535:

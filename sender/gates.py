@@ -76,10 +76,14 @@ class BodyGate:
         *,
         max_bytes: int = MAX_BODY_BYTES,
         admits: Callable[[Headers], Refusal | None] | None = None,
+        open_paths: tuple[str, ...] = (),
     ) -> None:
+        """``open_paths``: path prefixes whose callers authenticate otherwise (``admits`` is not
+        asked; the size limit still holds)."""
         self.app = app
         self.max_bytes = max_bytes
         self.admits = admits
+        self.open_paths = open_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,7 +92,8 @@ class BodyGate:
         headers = _headers(scope)
         length = headers.get(b"content-length", b"")
         has_body = scope["method"] in _BODY_METHODS or length not in (b"", b"0")
-        if has_body and self.admits is not None:
+        open_path = bool(self.open_paths) and str(scope.get("path", "")).startswith(self.open_paths)
+        if has_body and self.admits is not None and not open_path:
             refusal = self.admits(headers)
             if refusal is not None:
                 await refuse(send, *refusal)
