@@ -8,9 +8,9 @@ ActivityKit push notifications" and "Displaying live data with Live Activities")
 - ``event: update`` replaces ``content-state``; ``event: end`` ends it, optionally with a final
   ``content-state``. ``stale-date``, ``relevance-score`` and ``alert`` may come with each;
 - a push whose ``timestamp`` is older than the last one applied is ignored, so out-of-order
-  updates never show older content (the purpose Apple gives ``timestamp``);
+  updates never show older content (what ``timestamp`` is for; the exact rule is [U]);
 - past ``stale-date`` an active activity shows as stale; an activity active for 8 hours is ended
-  by the system ("up to eight hours");
+  by the system and stays up to 4 more hours ("Displaying live data with Live Activities");
 - an ended activity stays on the lock screen until ``dismissal-date`` (a past date dismisses at
   once) or, without one, for up to 4 hours after it ended;
 - with several on the lock screen, a higher ``relevance-score`` is shown first.

@@ -147,7 +147,7 @@ class SpecialPushes(BackgroundPushes):
         if kind == "voip":
             self._voip(app, token, push_id, data)
         elif kind == "pushtostart":
-            if aps.get("event") != "start":
+            if aps.get("event") != "start":  # APNs accepts it; what iOS does is [U]: nothing
                 self._drop(app, token, push_id, "a push-to-start token only starts Live Activities")
             else:
                 self._start_activity(app, aps, push_id)
@@ -170,7 +170,9 @@ class SpecialPushes(BackgroundPushes):
             reason = "VoIP pushes stopped: the app repeatedly failed to report calls"
             self._drop(app, token, push_id, reason)
             return
-        self._wake(app)  # PushKit launches the app in the background if it is not running
+        # PushKit launches the app in the background if it is not running (after a force-quit
+        # too: [U]).
+        self._wake(app)
         self._emit(
             ev.VoipPushReceived,
             app_id=app.app_id,
@@ -225,7 +227,7 @@ class SpecialPushes(BackgroundPushes):
         if state in ("ended", "dismissed"):
             self._drop(app, activity.token, push_id, f"the Live Activity has {state}")
             return
-        if aps.get("event") == "start":
+        if aps.get("event") == "start":  # [U], as for updates to the push-to-start token
             reason = "an update token cannot start a Live Activity (use the push-to-start token)"
             self._drop(app, activity.token, push_id, reason)
             return
