@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from simulator import Simulation
 
+NEEDS = {"pushsim_sender": "pushsim's sender issues the cards and serves the PassKit web service"}
+
 
 async def scenario(sim: Simulation) -> None:
     iphone, android = sim.add_iphone(), sim.add_android()
