@@ -31,6 +31,7 @@ from .policy import RetryPolicy
 from .server import SenderServer
 from .service import SenderService
 from .stores import Store, is_postgres_url, open_store
+from .stores.sqlite import sqlite_problem
 
 log = logging.getLogger("sender")
 
@@ -66,7 +67,10 @@ def _parser() -> argparse.ArgumentParser:
         "database between several instances",
     )
     parser.add_argument(
-        "--check", action="store_true", help="check the configuration, print it, and exit"
+        "--check",
+        action="store_true",
+        help="check the configuration and that the SQLite database can be used (its directory "
+        "exists, it is writable and not locked; nothing is created), print it, and exit",
     )
     return parser
 
@@ -92,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.check:
         print(_describe(config))
+        problem = None if is_postgres_url(config.database) else sqlite_problem(config.database)
+        if problem is not None:
+            print(f"pushsim-sender: {problem}", file=sys.stderr)
+            return 1
         return 0
     try:
         asyncio.run(serve(config))

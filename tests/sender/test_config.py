@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 
 from sender.__main__ import main
 from sender.config import ENVIRONMENT_VARIABLES, ConfigError, build_config, load_config
+from sender.stores.sqlite import SqliteStore, StoreUnavailable
 
 KEYS = {"PUSHSIM_SENDER_API_KEY": "k", "PUSHSIM_SENDER_APP_KEY": "a"}
 
@@ -87,3 +90,40 @@ def test_missing_keys_exit_with_status_2(
         monkeypatch.delenv(name, raising=False)
     assert main(["--check"]) == 2
     assert "API key" in capsys.readouterr().err
+
+
+def test_check_names_a_missing_database_directory(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--check`` fails (status 1) on a database whose directory does not exist, naming it;
+    opening the store fails at once with the same words."""
+    for name, value in KEYS.items():
+        monkeypatch.setenv(name, value)
+    database = tmp_path / "missing" / "sender.sqlite3"
+    assert main(["--check", "--database", str(database)]) == 1
+    assert f"{database.parent} does not exist" in capsys.readouterr().err
+    with pytest.raises(StoreUnavailable, match="does not exist"):
+        SqliteStore(database)
+    assert not database.parent.exists()
+
+
+def test_a_locked_database_fails_fast_with_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A database another process holds locked: ``--check`` and opening both fail within a
+    second, saying it is locked and what to do."""
+    for name, value in KEYS.items():
+        monkeypatch.setenv(name, value)
+    database = tmp_path / "sender.sqlite3"
+    SqliteStore(database).close()
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        began = time.monotonic()
+        assert main(["--check", "--database", str(database)]) == 1
+        assert "is locked by another process" in capsys.readouterr().err
+        with pytest.raises(StoreUnavailable, match="locked"):
+            SqliteStore(database)
+        assert time.monotonic() - began < 3.0
+    finally:
+        holder.close()
