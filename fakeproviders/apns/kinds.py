@@ -10,11 +10,8 @@ is refused; which reason APNs gives is not documented ([U]): ``ApnsOptions.token
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
 
-TokenKind = Literal["notification", "voip", "liveactivity", "pushtostart", "pushtotalk", "location"]
-
-NOTIFICATION: TokenKind = "notification"
+NOTIFICATION = "notification"
 
 #: The topic suffix each special kind serves (reference/apns.md §1.4).
 SPECIAL_SUFFIXES: Mapping[str, str] = {
