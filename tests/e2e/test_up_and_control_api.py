@@ -142,6 +142,8 @@ def test_env_prints_exports_for_the_running_service(pushsim_up, tmp_path):
         for line in pushsim_env(state).stdout.splitlines()
     )
     assert exports["APNS_URL"] == endpoints["apns"]["url"]
+    assert exports["APNS_PRODUCTION_URL"] == endpoints["apns_production"]["url"]
+    assert endpoints["apns_production"]["url"] != endpoints["apns"]["url"]
     assert exports["FCM_URL"] == endpoints["fcm"]["url"]
     assert exports["NODE_EXTRA_CA_CERTS"] == endpoints["ca_cert"]
     assert Path(exports["SSL_CERT_FILE"]).read_text().count("BEGIN CERTIFICATE") >= 1
