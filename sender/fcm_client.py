@@ -21,7 +21,7 @@ from google.auth.transport.requests import Request
 from ._http import HttpxBackend, PoolBackend, parse_retry_after
 from .clock import Clock
 from .errors import ProviderAuthError
-from .google_credentials import AccessTokens, load_credentials
+from .google_credentials import AccessTokens, ClockedCredentials, load_credentials
 from .tls import client_context, requests_session
 
 _FCM_ERROR_TYPE = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
@@ -81,6 +81,11 @@ class FcmClient:
             self._backend = PoolBackend(
                 self.url, context, max_connections=max_connections, index_path=True
             )
+
+    @property
+    def credentials(self) -> ClockedCredentials:
+        """The service account's credentials (another Google API client may share them)."""
+        return self._credentials
 
     @property
     def send_url(self) -> str:

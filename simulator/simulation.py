@@ -303,7 +303,7 @@ class Simulation(CardsMixin):
         self.google_wallet_client = GoogleWalletClient(
             url=self.google_wallet.url,
             issuer_id=self.wallet_issuer_id,
-            service_account_path=account_path,
+            service_account_path=fcm_client.credentials,  # the key is read once
             ca_file=ca_file,
             clock=self.clock,
         )

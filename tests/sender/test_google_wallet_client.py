@@ -235,3 +235,25 @@ async def test_retries_are_bounded(wallet: GoogleWalletClient, api: Api) -> None
         await wallet.get_object("alice")
     assert caught.value.status == 429
     assert len(api.requests) == wallet.max_attempts
+
+
+async def test_shares_loaded_credentials(
+    clock: ManualClock,
+    service_account: Path,
+    token_session: requests.Session,
+    token_endpoint: TokenEndpoint,
+    api: Api,
+) -> None:
+    """Credentials already loaded (an FCM client's) serve with the Wallet scope, on the clock."""
+    from sender.google_credentials import load_credentials
+
+    fcm_credentials = load_credentials(str(service_account), clock)
+    client = GoogleWalletClient(
+        url=URL, issuer_id=ISSUER, service_account_path=fcm_credentials, ca_file=None,
+        clock=clock, transport=httpx.MockTransport(api), session=token_session,
+    )  # fmt: skip
+    clock.advance(1000)
+    await client.get_object("alice")
+    await client.aclose()
+    (assertion,) = token_endpoint.assertions
+    assert (assertion["scope"], assertion["iat"]) == (WALLET_SCOPE, int(clock.now()))
