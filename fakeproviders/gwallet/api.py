@@ -98,10 +98,6 @@ class WalletApi:
         rate = options.requests_per_second
         self._rate = None if rate is None else RateLimit(rate, clock.now())
 
-    def add_issuer_user(self, issuer_id: str, client_email: str) -> None:
-        """Let a service account manage an issuer's classes and objects."""
-        self._issuers.setdefault(issuer_id, set()).add(client_email)
-
     # -- REST ---------------------------------------------------------------------------------
 
     def gate(self, resource_id: str | None) -> tuple[WalletError | None, float]:
@@ -289,12 +285,6 @@ class WalletApi:
         if obj is None:
             return None
         return {"object": obj, "class": self.store.get("loyaltyClass", obj["classId"])}
-
-    def clear(self) -> None:
-        """Forget every class, object, holder and quota count (a simulation reset)."""
-        self.store.clear()
-        self.holders.clear()
-        self.quota = NotificationQuota(self.options.notifications_per_window, self.quota.window)
 
     # -- helpers ------------------------------------------------------------------------------
 

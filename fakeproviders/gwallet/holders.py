@@ -85,7 +85,3 @@ class Holders:
             waiting = self._pending.setdefault(phone_id, {}).setdefault(object_id, [])
             if notice is not None:
                 waiting.append(notice)
-
-    def clear(self) -> None:
-        self._holders.clear()
-        self._pending.clear()

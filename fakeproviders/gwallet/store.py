@@ -34,7 +34,3 @@ class InMemoryWalletStore:
 
     def classes_of_issuer(self, issuer_id: str) -> list[str]:
         return [i for i in self._resources["loyaltyClass"] if i.split(".", 1)[0] == issuer_id]
-
-    def clear(self) -> None:
-        for resources in self._resources.values():
-            resources.clear()
