@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("apns", "sandbox APNs"),
         ("apns-production", "production APNs"),
         ("fcm", "fcm"),
+        ("google-wallet", "Google Wallet API"),
         ("sender", "sender"),
         ("control", "control API"),
     ):
@@ -389,6 +390,7 @@ def _up(args: argparse.Namespace) -> int:
         fcm=port("fcm"),
         sender=port("sender"),
         proxy=port("proxy"),
+        google_wallet=port("google_wallet"),
     )
     if args.apns_invalidation_delay is not None:
         options["apns_options"] = ApnsOptions(invalidation_delay=args.apns_invalidation_delay)

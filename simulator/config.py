@@ -121,6 +121,8 @@ class PortsSection:
     sender: int = 0
     control: int = 0
     proxy: int = 0
+    google_wallet: int = 0
+    """The Google Wallet API."""
 
 
 @dataclass(frozen=True, kw_only=True)

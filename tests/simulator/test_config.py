@@ -147,3 +147,9 @@ def test_fcm_uninstall_delay_from_the_file_and_the_flag(tmp_path):
     )
     with pytest.raises(SystemExit):
         build_parser().parse_args(["up", "--fcm-uninstall-delay", "-1"])
+
+
+def test_google_wallet_port(tmp_path):
+    """[ports] google_wallet fixes the fake Google Wallet API's port (also --google-wallet-port)."""
+    config = load_config(write(tmp_path, "[ports]\ngoogle_wallet = 8445\n"))
+    assert config.ports.google_wallet == 8445
