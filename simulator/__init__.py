@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from fakeproviders.fcm import FcmOptions
     from fakeproviders.gwallet import WalletOptions
     from sender import WalletApiError
+    from simulator.backend import BackendCommand, SendHook
     from simulator.clock import Clock, SystemClock, VirtualClock
     from simulator.simulation import DEFAULT_APP_ID, Simulation, SimulationError
     from simulator.timeline import Timeline
@@ -32,6 +33,8 @@ _EXPORTS = {
     "UserBehaviour": "devices.behaviour",
     "Delay": "devices.behaviour",
     "WebhookTemplate": "devices.app_server",
+    "SendHook": "simulator.backend",
+    "BackendCommand": "simulator.backend",
     "Clock": "simulator.clock",
     "SystemClock": "simulator.clock",
     "VirtualClock": "simulator.clock",
@@ -44,9 +47,11 @@ _EXPORTS = {
 __all__ = [
     "DEFAULT_APP_ID",
     "ApnsOptions",
+    "BackendCommand",
     "Clock",
     "Delay",
     "FcmOptions",
+    "SendHook",
     "Simulation",
     "SimulationError",
     "SystemClock",

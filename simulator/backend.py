@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from devices.app_server import Templates, WebhookTemplateError
+from devices.app_server import METHODS, Templates, WebhookTemplateError
 
 #: Fields of a notification a template may use as ``{name}`` (``sim.notify``'s arguments).
 FIELDS = (
@@ -78,6 +78,8 @@ class SendHook:
     def __post_init__(self) -> None:
         if (self.url is None) == (self.command is None):
             raise HookError("send hook: give either url or command")
+        if str(self.method).upper() not in METHODS:
+            raise HookError(f"send hook: method {self.method!r}: use one of {', '.join(METHODS)}")
         if isinstance(self.command, str):
             object.__setattr__(self, "command", tuple(shlex.split(self.command)))
         if self.command is not None and not self.command:

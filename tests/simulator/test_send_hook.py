@@ -80,6 +80,7 @@ async def test_a_command_gets_arguments_and_the_notification_on_stdin(tmp_path):
         ({"url": "http://x/{nope}"}, "unknown placeholder {nope}"),
         ({"url": "ftp://x"}, "needs http:// or https://"),
         ({"command": ""}, "command is empty"),
+        ({"url": "http://x/", "method": "FETCH"}, "method 'FETCH'"),
     ],
 )
 def test_a_malformed_hook_is_refused_at_once(fields, message):
