@@ -117,6 +117,7 @@ async def test_request_log_is_queryable_and_clearable(env: Env) -> None:
     fcm, client, bearer = env.fcm, env.client, env.bearer
     token = fcm.registry.register("phone-1", APP)
     fcm.registry.unregister(token)
+    fcm.registry.report_app_removed(token)  # a push reached the phone, which said so
     await send(client, fcm, bearer, {"message": {"token": token}})
     await send(client, fcm, bearer, {"message": {"topic": "news"}})
     [dead] = fcm.request_log.query(token=token)
