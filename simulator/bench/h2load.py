@@ -150,7 +150,7 @@ async def c_client_rows(
             f"{provider}-bare",
             state_dir,
             load,
-            f"h2load → {labels[1]}" + (f", {n} processes" if n > 1 else ""),
+            f"h2load → {labels[1]}" + (f" ×{n}" if n > 1 else ""),
             processes=n,
         )
         for n in range(1, bare_processes + 1)
@@ -162,7 +162,7 @@ async def c_client_rows(
     ]
     if bare_processes > 1:
         notes.append(
-            f"bare server in 2 processes (SO_REUSEPORT): {bare[1].rate / bare[0].rate:.2f} x one "
+            f"bare server ×2: in 2 processes (SO_REUSEPORT): {bare[1].rate / bare[0].rate:.2f} x one "
             "process; the fake runs in one process only, its registries and stored pushes being "
             "in memory (docs/scaling.md says what a second one needs)"
         )

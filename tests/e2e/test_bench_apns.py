@@ -22,6 +22,6 @@ async def test_bench_apns_reports_the_fake_and_the_bare_server(state_dir: Path) 
     assert labels[2:] == [
         "h2load → fake APNs",
         "h2load → bare h2 server",
-        "h2load → bare h2 server, 2 processes",
+        "h2load → bare h2 server ×2",
     ]
     assert all(row.extra == {"2xx": "60"} for row in report.rows[2:])
