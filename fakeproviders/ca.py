@@ -102,23 +102,9 @@ class LocalCA:
                 return cls(state, *_load_pair(cert_file, key_file))
             key = ec.generate_private_key(ec.SECP256R1())
             name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pushsim local CA")])
-            now = _utcnow()
-            cert = (
-                x509.CertificateBuilder()
-                .subject_name(name)
-                .issuer_name(name)
-                .public_key(key.public_key())
-                .serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(days=1))
-                .not_valid_after(now + _CA_VALIDITY)
-                # One intermediate below: the WWDR-like CA of Wallet passes (wallet.md §5).
-                .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
-                .add_extension(_CA_KEY_USAGE, critical=True)
-                .add_extension(
-                    x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
-                )
-                .sign(key, hashes.SHA256())
-            )
+            # One intermediate below: the WWDR-like CA of Wallet passes (wallet.md §5).
+            valid = _utcnow() + _CA_VALIDITY
+            cert = _ca_builder(name, name, key, valid, 1).sign(key, hashes.SHA256())
             write_atomic(key_file, _key_pem(key), private=True)
             write_atomic(cert_file, cert.public_bytes(serialization.Encoding.PEM))
             return cls(state, cert, key)
@@ -232,20 +218,9 @@ class LocalCA:
                 ):
                     return cert, key
             key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            now = _utcnow()
+            name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
             cert = (
-                x509.CertificateBuilder()
-                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
-                .issuer_name(self._cert.subject)
-                .public_key(key.public_key())
-                .serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(days=1))
-                .not_valid_after(now + _LEAF_VALIDITY)
-                .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-                .add_extension(_CA_KEY_USAGE, critical=True)
-                .add_extension(
-                    x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
-                )
+                _ca_builder(name, self._cert.subject, key, _utcnow() + _LEAF_VALIDITY, 0)
                 .add_extension(
                     x509.AuthorityKeyIdentifier.from_issuer_public_key(self._key.public_key()),
                     critical=False,
@@ -294,6 +269,28 @@ class LocalCA:
         return {str(v) for v in san.get_values_for_type(x509.DNSName)} | {
             str(v) for v in san.get_values_for_type(x509.IPAddress)
         } == {str(_general_name(n).value) for n in names}
+
+
+def _ca_builder(
+    subject: x509.Name,
+    issuer: x509.Name,
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
+    not_after: datetime.datetime,
+    path_length: int,
+) -> x509.CertificateBuilder:
+    """A CA certificate of ``key``, valid from yesterday until ``not_after``."""
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(_utcnow() - datetime.timedelta(days=1))
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        .add_extension(_CA_KEY_USAGE, critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
 
 
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:

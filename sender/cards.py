@@ -288,28 +288,7 @@ class CardService:
             status, reason = exc.status, exc.reason or exc.rpc_status or "WalletApiError"
         except ProviderError as exc:
             status, reason = 0, type(exc).__name__
-        now = self.clock.now()
-        self.emit(
-            CardUpdatePushed(
-                at=now,
-                card_id=card.card_id,
-                version=card.version,
-                token=GOOGLE_TARGET,
-                status=status,
-                reason=reason,
-            )
-        )
-        return CardDelivery(
-            card_id=card.card_id,
-            version=card.version,
-            target=GOOGLE_TARGET,
-            device_library_id=None,
-            outcome="accepted" if status == 200 else "failed",
-            status=status,
-            reason=reason,
-            push_id=None,
-            at=now,
-        )
+        return self._outcome(card, GOOGLE_TARGET, None, status, reason, None)
 
     async def _push(self, card: LoyaltyCard, token: str, dlid: str) -> CardDelivery:
         """One empty push on the pass type topic (wallet.md §4); a dead token drops the
@@ -325,36 +304,50 @@ class CardService:
             except ProviderError as exc:
                 log.warning("pass push for %s: %s", card.card_id, exc)
                 reason = type(exc).__name__
-        now = self.clock.now()
-        self.emit(
-            CardUpdatePushed(
-                at=now,
-                card_id=card.card_id,
-                version=card.version,
-                token=token,
-                status=status,
-                reason=reason if status != 200 else None,
-                push_id=push_id,
-            )
-        )
+        outcome = self._outcome(card, token, dlid, status, reason, push_id)
         if reason in _PRUNE_REASONS:
             for dropped in self.store.drop_push_token(token):
                 self.emit(
                     PassDeviceUnregistered(
-                        at=now,
+                        at=outcome.at,
                         card_id=dropped.serial_number,
                         device_library_id=dropped.device_library_id,
                         reason=reason or "",
                     )
                 )
+        return outcome
+
+    def _outcome(
+        self,
+        card: LoyaltyCard,
+        target: str,
+        device_library_id: str | None,
+        status: int,
+        reason: str | None,
+        push_id: str | None,
+    ) -> CardDelivery:
+        """Record on the timeline how ``target`` was told of the card's version."""
+        now = self.clock.now()
+        reason = None if status == 200 else reason
+        self.emit(
+            CardUpdatePushed(
+                at=now,
+                card_id=card.card_id,
+                version=card.version,
+                token=target,
+                status=status,
+                reason=reason,
+                push_id=push_id,
+            )
+        )
         return CardDelivery(
             card_id=card.card_id,
             version=card.version,
-            target=token,
-            device_library_id=dlid,
+            target=target,
+            device_library_id=device_library_id,
             outcome="accepted" if status == 200 else "failed",
             status=status,
-            reason=None if status == 200 else reason,
+            reason=reason,
             push_id=push_id,
             at=now,
         )
