@@ -30,7 +30,8 @@ async def test_the_naive_backend_fails_exactly_the_checks_it_should(state_dir):
     async with Simulation(
         state_dir=state_dir, **backend_options("tests/audit/naive_backend.py")
     ) as sim:
-        results = await run_audit(sim)
+        # It never retries slowly: a short patience for what it never delivers.
+        results = await run_audit(sim, context=AuditContext(sim, patience=3.0))
     failed = {r.check.check_id for r in results if r.verdict.outcome == "fail"}
     assert failed == {c.check_id for c in CATALOGUE} - NAIVE_PASSES, table(results)
     assert all(r.verdict.outcome != "error" for r in results), table(results)
@@ -65,7 +66,9 @@ async def test_unmodified_third_party_libraries_are_graded_through_the_hooks(sta
     async with Simulation(
         state_dir=state_dir, **backend_options("tests/audit/thirdparty_backend.py")
     ) as sim:
-        results = await run_audit(sim, select(only=THIRD_PARTY))
+        results = await run_audit(
+            sim, select(only=THIRD_PARTY), context=AuditContext(sim, patience=3.0)
+        )
     outcomes = {r.check.check_id: r.verdict.outcome for r in results}
     assert outcomes == THIRD_PARTY, table(results)
 
