@@ -116,11 +116,6 @@ class HypercornServer:
             raise ServerError("the server is not started")
         return int(self._server.sockets[0].getsockname()[1])
 
-    @property
-    def connections(self) -> int:
-        """How many client connections are open."""
-        return len(self._connections)
-
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Bind ``host:port`` (0 = an ephemeral port) and accept connections."""
         if self._server is not None:

@@ -9,11 +9,12 @@ frames and in time, and speak only to loopback. The HTTP/2 ones write raw frames
 from __future__ import annotations
 
 import contextlib
+import itertools
 import select
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from h2.errors import ErrorCodes
@@ -154,33 +155,45 @@ class _Wire:
 
 
 def _run(
-    target: Target, frames: Callable[[], Iterator[bytes]], seconds: float, *, h2: bool = True
+    target: Target,
+    pieces: Iterable[bytes],
+    seconds: float,
+    *,
+    batch: int = 50,
+    count_bytes: bool = False,
+    until_answer: bool = False,
+    h2: bool = True,
 ) -> Outcome:
+    """Send ``pieces`` (``batch`` at a time) until the server ends the connection, the pieces
+    run out (then wait for the end) or ``seconds`` pass; ``until_answer`` stops sending once the
+    server said anything."""
     began = time.monotonic()
     wire = _Wire(_connect(target, seconds), began + seconds)
     sent = 0
     try:
-        if h2 and not wire.send(PREFACE + SettingsFrame(0).serialize()):
-            return _outcome(wire, sent, began)
-        batch: list[bytes] = []
-        for frame in frames():
-            batch.append(frame)
-            if len(batch) == 50:
-                sent += len(batch) if wire.send(b"".join(batch)) else 0
-                batch = []
-                if wire.closed or time.monotonic() > wire.deadline:
-                    break
-        if batch and not wire.closed:
-            sent += len(batch) if wire.send(b"".join(batch)) else 0
+        group: list[bytes] = []
+        for piece in itertools.chain(pieces, [b""]):
+            group.append(piece)
+            if len(group) < batch and piece:
+                continue
+            if not wire.send(b"".join(group)):
+                break
+            sent += sum(map(len, group)) if count_bytes else len(group) - (not piece)
+            group = []
+            if (until_answer and wire.received) or time.monotonic() > wire.deadline:
+                break
         wire.wait_closed()
-        return _outcome(wire, sent, began)
+        goaway = wire.goaway() if h2 else None
+        return Outcome(wire.closed, goaway, wire.status(), sent, time.monotonic() - began)
     finally:
         with contextlib.suppress(OSError):
             wire.sock.close()
 
 
-def _outcome(wire: _Wire, sent: int, began: float) -> Outcome:
-    return Outcome(wire.closed, wire.goaway(), wire.status(), sent, time.monotonic() - began)
+def _h2(frames: Iterable[bytes]) -> Iterator[bytes]:
+    """The client preface and SETTINGS, then ``frames``."""
+    yield PREFACE + bytes(SettingsFrame(0).serialize())
+    yield from frames
 
 
 def _request_headers(stream: int, encoder: Encoder, *, end_stream: bool) -> bytes:
@@ -211,7 +224,7 @@ def rapid_reset(target: Target, *, pairs: int = 20_000, seconds: float = 10.0) -
             yield _request_headers(stream, encoder, end_stream=False)
             yield _serialized(RstStreamFrame(stream, error_code=ErrorCodes.CANCEL))
 
-    return _run(target, frames, seconds)
+    return _run(target, _h2(frames()), seconds)
 
 
 def oversized_frame(target: Target, *, seconds: float = 5.0) -> Outcome:
@@ -224,19 +237,19 @@ def oversized_frame(target: Target, *, seconds: float = 5.0) -> Outcome:
         for _ in range(20):
             yield b"\0" * 1024
 
-    return _run(target, frames, seconds)
+    return _run(target, _h2(frames()), seconds)
 
 
 def settings_flood(target: Target, *, count: int = 50_000, seconds: float = 10.0) -> Outcome:
     """SETTINGS frames, each to be acknowledged."""
     frame = _serialized(SettingsFrame(0, settings={0x4: 65_535}))
-    return _run(target, lambda: iter([frame] * count), seconds)
+    return _run(target, _h2([frame] * count), seconds)
 
 
 def ping_flood(target: Target, *, count: int = 50_000, seconds: float = 10.0) -> Outcome:
     """PING frames, each to be answered."""
     frame = _serialized(PingFrame(0, opaque_data=b"pushsim!"))
-    return _run(target, lambda: iter([frame] * count), seconds)
+    return _run(target, _h2([frame] * count), seconds)
 
 
 def empty_data_flood(target: Target, *, count: int = 50_000, seconds: float = 10.0) -> Outcome:
@@ -248,7 +261,7 @@ def empty_data_flood(target: Target, *, count: int = 50_000, seconds: float = 10
         for _ in range(count):
             yield empty
 
-    return _run(target, frames, seconds)
+    return _run(target, _h2(frames()), seconds)
 
 
 def continuation_flood(target: Target, *, count: int = 50_000, seconds: float = 10.0) -> Outcome:
@@ -261,36 +274,24 @@ def continuation_flood(target: Target, *, count: int = 50_000, seconds: float = 
         for _ in range(count):
             yield _serialized(ContinuationFrame(1, padding))
 
-    return _run(target, frames, seconds)
+    return _run(target, _h2(frames()), seconds)
 
 
 def silent(target: Target, *, seconds: float = 30.0) -> Outcome:
     """Connect (finish the TLS handshake) and say nothing: the server must hang up."""
-    return _run(target, lambda: iter(()), seconds, h2=False)
+    return _run(target, (), seconds, h2=False)
 
 
 def slow_head(target: Target, *, seconds: float = 30.0, every: float = 0.2) -> Outcome:
     """An HTTP/1.1 request head sent one byte at a time, never finished (slowloris)."""
 
-    def frames() -> Iterator[bytes]:
+    def pieces() -> Iterator[bytes]:
         head = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 10_000
         for byte in head:
             time.sleep(every)
             yield bytes([byte])
 
-    began = time.monotonic()
-    wire = _Wire(_connect(target, seconds), began + seconds)
-    sent = 0
-    try:
-        for piece in frames():
-            if not wire.send(piece) or time.monotonic() > wire.deadline:
-                break
-            sent += 1
-        wire.wait_closed()
-        return _outcome(wire, sent, began)
-    finally:
-        with contextlib.suppress(OSError):
-            wire.sock.close()
+    return _run(target, pieces(), seconds, batch=1, h2=False)
 
 
 def big_body(
@@ -306,28 +307,11 @@ def big_body(
     head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {size}\r\n"
     head += "".join(f"{name}: {value}\r\n" for name, value in headers) + "\r\n"
     chunk = b"x" * 65536
-
-    def frames() -> Iterator[bytes]:
-        yield head.encode()
-        for _ in range(size // len(chunk)):
-            yield chunk
-
-    began = time.monotonic()
-    wire = _Wire(_connect(target, seconds), began + seconds)
-    sent = 0
-    try:
-        for piece in frames():
-            if not wire.send(piece) or wire.received or time.monotonic() > wire.deadline:
-                break
-            sent += len(piece)
-        wire.wait_closed()
-        return Outcome(wire.closed, None, wire.status(), sent, time.monotonic() - began)
-    finally:
-        with contextlib.suppress(OSError):
-            wire.sock.close()
+    pieces = itertools.chain([head.encode()], itertools.repeat(chunk, size // len(chunk)))
+    return _run(target, pieces, seconds, batch=1, count_bytes=True, until_answer=True, h2=False)
 
 
 def preface_then_silence(target: Target, *, seconds: float = 5.0) -> Outcome:
     """The HTTP/2 preface and a SETTINGS frame, then nothing (to an HTTP/1.1-only listener, or
     to see an idle HTTP/2 connection closed)."""
-    return _run(target, lambda: iter(()), seconds)
+    return _run(target, _h2(()), seconds)
