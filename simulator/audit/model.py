@@ -9,7 +9,6 @@ one check on its own: ``await check.run(AuditContext(sim))``.
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -72,7 +71,6 @@ class CheckResult:
     seconds: float
 
 
-APP_ID = "com.example.app"
 _users = itertools.count(1)
 
 
@@ -147,7 +145,3 @@ class AuditContext:
 
 def short(token: str) -> str:
     return token[:10] + "…"
-
-
-def clock() -> float:
-    return time.perf_counter()
