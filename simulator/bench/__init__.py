@@ -36,6 +36,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "simulator.bench.phones",
         "100,000 idle phones (half iOS, half Android, real registries) ≤ 300 MB RSS; install time",
     ),
+    "tui": (
+        "simulator.bench.tui",
+        "TUI key → repaint at 200 phones, p95 ≤ 100 ms; campaign to all until drawn",
+    ),
 }
 
 __all__ = ["BENCHMARKS", "BenchOptions", "BenchReport", "Measurement", "load"]

@@ -45,7 +45,7 @@ class PhoneActions(App[int]):
     def selected_card(self) -> PhoneCard | None:
         raise NotImplementedError
 
-    def select_phone(self, phone_id: str) -> bool:
+    async def select_phone(self, phone_id: str) -> bool:
         raise NotImplementedError
 
     def action_show_pane(self, name: str) -> None:
@@ -121,8 +121,8 @@ class PhoneActions(App[int]):
         ]
         self.push_screen(FindScreen(phones), self._found)
 
-    def _found(self, phone_id: str | None) -> None:
-        if phone_id is not None and not self.select_phone(phone_id):
+    async def _found(self, phone_id: str | None) -> None:
+        if phone_id is not None and not await self.select_phone(phone_id):
             self.notify(f"{phone_id} is gone", severity="warning")
 
     def action_remove_phone(self) -> None:

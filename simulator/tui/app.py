@@ -23,7 +23,7 @@ from typing import Any
 
 from textual import events
 from textual.app import ComposeResult, SystemCommand
-from textual.containers import Horizontal, ItemGrid, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
@@ -128,7 +128,7 @@ class PushsimApp(PlaybackMixin, PhoneActions):
         yield Static("pushsim · starting the simulation…", id="status")
         yield Static(id="tabs")
         with Horizontal(id="main"):
-            yield Fleet(id="fleet")
+            yield Fleet(self.dashboard, id="fleet")
             with Vertical(id="side"):
                 yield SenderPane(self.dashboard.sender, id="sender")
                 yield ProvidersPane(self.dashboard.labels, id="providers")
@@ -152,6 +152,8 @@ class PushsimApp(PlaybackMixin, PhoneActions):
         return self.main_screen.query_one(f"#{PANES[name]}")
 
     def on_resize(self, event: events.Resize) -> None:
+        if not self.screen_stack:
+            return  # exiting
         compact = event.size.width < WIDE[0] or event.size.height < WIDE[1]
         if compact != self.compact:
             self.compact = compact
@@ -188,6 +190,8 @@ class PushsimApp(PlaybackMixin, PhoneActions):
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """The pane holding the focus is the active one."""
+        if not self.screen_stack or not event.widget.is_attached:
+            return
         for name in PANES:
             pane = self.pane(name)
             if event.widget is pane or pane in event.widget.ancestors:
@@ -230,7 +234,9 @@ class PushsimApp(PlaybackMixin, PhoneActions):
         """Show ``sim`` instead of what was shown; ``dashboard`` must be fed by it already
         (:func:`follow`)."""
         main = self.main_screen
-        await main.query_one("#phones", ItemGrid).remove_children()
+        fleet = main.query_one(Fleet)
+        fleet.selected = None
+        await fleet.show([], dashboard)
         self._sim, self.dashboard = sim, dashboard
         main.query_one(SenderPane).tally = dashboard.sender
         main.query_one(SenderPane).show()
@@ -270,7 +276,7 @@ class PushsimApp(PlaybackMixin, PhoneActions):
             self._minute_shown = minute
             dirty = {phone.phone_id for phone in sim.phones}
         if dirty:
-            for card in main.query(PhoneCard):
+            for card in main.query_one(Fleet).cards():
                 if card.phone.phone_id in dirty:
                     card.update()
         main.query_one(TimelinePane).write(self.dashboard.take_rows())
@@ -299,38 +305,18 @@ class PushsimApp(PlaybackMixin, PhoneActions):
             main.query_one("#status", Static).update(status)
 
     async def _sync_cards(self, sim: Simulation, main: Screen[Any]) -> None:
-        grid = main.query_one("#phones", ItemGrid)
-        cards = {card.phone.phone_id: card for card in grid.children if isinstance(card, PhoneCard)}
+        fleet = main.query_one(Fleet)
         phones = sim.phones
-        unchanged = len(cards) == len(phones) and all(
-            (card := cards.get(p.phone_id)) is not None and card.phone is p for p in phones
-        )
-        if (
-            unchanged
-            and self._select_on_mount is None
-            and any(c.is_selected for c in cards.values())
-        ):
-            return  # nothing added or removed: the common case, kept cheap for big fleets
-        by_id = {phone.phone_id: phone for phone in phones}
-        gone = [card for phone_id, card in cards.items() if by_id.get(phone_id) is not card.phone]
-        if gone:
-            await grid.remove_children(gone)
-        new = [
-            PhoneCard(phone, self.dashboard)
-            for phone_id, phone in by_id.items()
-            if phone_id not in cards or cards[phone_id].phone is not phone
-        ]
-        if new:
-            await grid.mount_all(new)
         if self._select_on_mount is not None:
             chosen, self._select_on_mount = self._select_on_mount, None
-            self.select_phone(chosen)
-        if self.selected_card() is None:
-            first = next(iter(main.query(PhoneCard)), None)
-            if first is not None:
-                self._select(first)
-                if self.screen is main and self.focused is None and self.active_pane == "phones":
-                    first.focus()
+            fleet.phones = phones
+            await self.select_phone(chosen)
+        elif phones != fleet.phones:  # added or removed (cheap enough for big fleets)
+            await fleet.show(phones, self.dashboard)
+        if self.focused is None and self.screen is main and self.active_pane == "phones":
+            card = self.selected_card()
+            if card is not None:
+                card.focus(scroll_visible=False)
 
     def _status(self, sim: Simulation) -> str:
         labels = self.dashboard.labels
@@ -348,35 +334,28 @@ class PushsimApp(PlaybackMixin, PhoneActions):
     # -- selection ------------------------------------------------------------------------------
 
     def selected_card(self) -> PhoneCard | None:
-        """The phone the actions apply to."""
+        """The phone the actions apply to (its card is always on the page shown)."""
         if not self.screen_stack:
             return None
-        selected = self.main_screen.query("PhoneCard.-selected").results(PhoneCard)
-        return next(iter(selected), None)
+        fleet = self.main_screen.query_one(Fleet)
+        return fleet.card(fleet.selected)
 
-    def select_phone(self, phone_id: str) -> bool:
-        """Select and show the phone ``phone_id``; False if it has no card."""
-        for card in self.main_screen.query(PhoneCard):
-            if card.phone.phone_id == phone_id:
-                if self.compact and self.active_pane != "phones":
-                    self.action_show_pane("phones")
-                self.main_screen.query_one(Fleet).select(card)
-                self._select(card)
-                return True
-        return False
+    async def select_phone(self, phone_id: str) -> bool:
+        """Select and show the phone ``phone_id``; False if there is no such phone."""
+        fleet = self.main_screen.query_one(Fleet)
+        if fleet.index_of(phone_id) is None:
+            return False
+        if self.compact and self.active_pane != "phones":
+            self.action_show_pane("phones")
+        await fleet.select(phone_id, focus=self.screen is self.main_screen)
+        return True
 
     def on_phone_card_selected(self, message: PhoneCard.Selected) -> None:
-        self._select(message.card)
-
-    def _select(self, card: PhoneCard) -> None:
-        if not self.screen_stack or not card.is_attached:
-            return  # the app is exiting
-        for other in card.screen.query("PhoneCard.-selected").results(PhoneCard):
-            if other is not card:
-                other.remove_class("-selected")
-                other.refresh()
-        card.add_class("-selected")
-        card.refresh()
+        fleet = self.main_screen.query_one(Fleet)
+        if message.card.is_attached and fleet.selected != message.card.phone.phone_id:
+            fleet.selected = message.card.phone.phone_id
+            for card in fleet.cards():
+                card.set_class(card is message.card, "-selected")
 
     # -- screens and filters --------------------------------------------------------------------
 

@@ -1,21 +1,31 @@
-"""The phones pane: a scrolling grid of phone cards where the selection and the view move
-together (←/→ one phone, PgUp/PgDn a screenful, Home/End the ends, the mouse wheel drags the
-selection along), as in htop's and k9s's lists."""
+"""The phones pane: a page of phone cards over the whole fleet, like htop's and k9s's lists.
+
+Only the cards that fit are mounted (a fleet of 200 costs what a screenful costs); the page moves
+with the selection: ←/→ one phone, PgUp/PgDn a page, Home/End the ends, the mouse wheel a row,
+and the selection stays on a shown phone. The border says which phones are shown.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import ItemGrid, VerticalScroll
+from textual.containers import ItemGrid, Vertical
 
+from devices.phone import Phone
+from simulator.tui.model import Dashboard
 from simulator.tui.widgets.phone_card import PhoneCard
 
 #: Narrowest a card gets before the grid drops a column.
 CARD_WIDTH = 34
+#: A card's height, border included (``PhoneCard`` in pushsim.tcss).
+CARD_HEIGHT = 15
 
 
-class Fleet(VerticalScroll, can_focus=False):
-    """The grid of :class:`PhoneCard`; the focused card is the selected phone."""
+class Fleet(Vertical, can_focus=False):
+    """The page of :class:`PhoneCard` shown; the focused card is the selected phone."""
 
     BINDINGS = [
         Binding("left", "move(-1)", "Previous phone", show=False),
@@ -26,72 +36,123 @@ class Fleet(VerticalScroll, can_focus=False):
         Binding("end", "jump(-1)", "Last phone", show=False),
     ]
 
-    def on_mount(self) -> None:
-        self.border_title = "phones"
+    def __init__(self, dashboard: Dashboard, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.dashboard = dashboard
+        self.phones: list[Phone] = []
+        """The whole fleet, in order."""
+        self.first = 0
+        """Index of the first phone shown."""
+        self.selected: str | None = None
+        """The selected phone's id."""
 
     def compose(self) -> ComposeResult:
         yield ItemGrid(id="phones", min_column_width=CARD_WIDTH)
 
+    # -- geometry -------------------------------------------------------------------------------
+
+    @property
+    def columns(self) -> int:
+        return max(1, (self.content_size.width - 2 + 1) // (CARD_WIDTH + 1))
+
+    @property
+    def per_page(self) -> int:
+        """Cards that fit (at least one)."""
+        return self.columns * max(1, self.content_size.height // CARD_HEIGHT)
+
+    def index_of(self, phone_id: str | None) -> int | None:
+        return next((n for n, p in enumerate(self.phones) if p.phone_id == phone_id), None)
+
+    # -- what is shown --------------------------------------------------------------------------
+
     def cards(self) -> list[PhoneCard]:
-        """The cards in screen order."""
+        """The cards shown, in order."""
         return list(self.query(PhoneCard))
 
-    def _index(self, cards: list[PhoneCard]) -> int:
-        return next((n for n, card in enumerate(cards) if card.is_selected), 0)
+    async def show(self, phones: Sequence[Phone], dashboard: Dashboard) -> None:
+        """Show the page of ``phones`` that holds the selection (mounting only that page)."""
+        self.phones, self.dashboard = list(phones), dashboard
+        if self.index_of(self.selected) is None:
+            self.selected = self.phones[0].phone_id if self.phones else None
+        await self._sync_page()
 
-    def select(self, card: PhoneCard) -> None:
-        """Focus ``card`` (which selects it) and bring it into view."""
-        card.focus(scroll_visible=False)
-        self.scroll_to_widget(card, animate=False, immediate=True)
-
-    def action_move(self, step: int) -> None:
-        """One phone along; stays on the first or last one (focus never leaves the fleet)."""
+    async def _sync_page(self) -> None:
+        per_page, columns = self.per_page, self.columns
+        selected = self.index_of(self.selected) or 0
+        if selected < self.first:
+            self.first = selected - selected % columns
+        elif selected >= self.first + per_page:
+            self.first = selected - selected % columns - per_page + columns
+        self.first = max(0, min(self.first, max(0, len(self.phones) - 1)))
+        page = self.phones[self.first : self.first + per_page]
         cards = self.cards()
-        if cards:
-            self.select(cards[max(0, min(len(cards) - 1, self._index(cards) + step))])
-
-    def action_page(self, direction: int) -> None:
-        """A screenful of phones up or down, selection and view together."""
-        cards = self.cards()
-        if cards:
-            self.action_move(direction * self.per_page(cards))
-
-    def action_jump(self, index: int) -> None:
-        cards = self.cards()
-        if cards:
-            self.select(cards[index])
-
-    def columns(self, cards: list[PhoneCard]) -> int:
-        """Cards per grid row."""
-        first = cards[0].virtual_region.y
-        return max(1, sum(1 for card in cards if card.virtual_region.y == first))
-
-    def per_page(self, cards: list[PhoneCard]) -> int:
-        """Cards in one screenful (at least one row)."""
-        card_height = max(1, cards[0].outer_size.height)
-        rows = max(1, self.scrollable_content_region.height // card_height)
-        return self.columns(cards) * rows
-
-    def _in_view(self, card: PhoneCard) -> bool:
-        top = card.virtual_region.y
-        return self.scroll_y <= top and top + card.outer_size.height <= (
-            self.scroll_y + self.scrollable_content_region.height
+        if [c.phone for c in cards] != page:
+            grid = self.query_one(ItemGrid)
+            keep = {c.phone.phone_id: c for c in cards if c.phone in page}
+            await grid.remove_children([c for c in cards if c.phone.phone_id not in keep])
+            for n, phone in enumerate(page):
+                if phone.phone_id not in keep:
+                    # Before the next card already shown (kept cards are in fleet order).
+                    later = (keep[p.phone_id] for p in page[n + 1 :] if p.phone_id in keep)
+                    card = PhoneCard(phone, self.dashboard)
+                    await grid.mount(card, before=next(later, None))
+                    keep[phone.phone_id] = card
+        last = min(len(self.phones), self.first + per_page)
+        self.border_title = (
+            f"phones {self.first + 1}–{last} of {len(self.phones)}" if self.phones else "phones"
         )
+        for card in self.cards():
+            card.set_class(card.phone.phone_id == self.selected, "-selected")
 
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        """Scrolled away from the selected phone (wheel, scrollbar): select a visible one."""
-        super().watch_scroll_y(old, new)
-        cards = self.cards()
-        if not cards or self.app.screen is not self.screen:
-            return
-        selected = cards[self._index(cards)]
-        if self._in_view(selected):
-            return
-        visible = [card for card in cards if self._in_view(card)]
-        if visible:
-            above = selected.virtual_region.y < self.scroll_y
-            target = visible[0] if above else visible[-1]
-            if self.app.focused is None or isinstance(self.app.focused, PhoneCard):
-                target.focus(scroll_visible=False)
-            else:
-                target.post_message(PhoneCard.Selected(target))
+    def card(self, phone_id: str | None) -> PhoneCard | None:
+        return next((c for c in self.cards() if c.phone.phone_id == phone_id), None)
+
+    async def select(self, phone_id: str, *, focus: bool = True) -> PhoneCard | None:
+        """Select ``phone_id``: its page is shown, its card focused."""
+        if self.index_of(phone_id) is None:
+            return None
+        self.selected = phone_id
+        await self._sync_page()
+        card = self.card(phone_id)
+        if card is not None and focus:
+            card.focus(scroll_visible=False)
+        return card
+
+    # -- keys and the wheel ---------------------------------------------------------------------
+
+    async def _select_index(self, index: int) -> None:
+        if self.phones:
+            index = max(0, min(len(self.phones) - 1, index))
+            await self.select(self.phones[index].phone_id)
+
+    async def action_move(self, step: int) -> None:
+        """One phone along; stays on the first or last one (focus never leaves the fleet)."""
+        await self._select_index((self.index_of(self.selected) or 0) + step)
+
+    async def action_page(self, direction: int) -> None:
+        """A page of phones up or down, the selection with it."""
+        self.first = max(0, self.first + direction * self.per_page)
+        await self._select_index((self.index_of(self.selected) or 0) + direction * self.per_page)
+
+    async def action_jump(self, index: int) -> None:
+        await self._select_index(index if index >= 0 else len(self.phones) - 1)
+
+    async def scroll_rows(self, rows: int) -> None:
+        """The wheel: the page moves a row; the selection follows if it went out of sight."""
+        columns, per_page = self.columns, self.per_page
+        limit = max(0, len(self.phones) - per_page + (-len(self.phones)) % columns)
+        self.first = max(0, min(limit, self.first + rows * columns))
+        index = self.index_of(self.selected) or 0
+        index = max(self.first, min(self.first + per_page - 1, index))
+        await self._select_index(index)
+
+    async def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        await self.scroll_rows(1)
+
+    async def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        await self.scroll_rows(-1)
+
+    async def on_resize(self, event: events.Resize) -> None:
+        await self._sync_page()

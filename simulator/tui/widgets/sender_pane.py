@@ -24,6 +24,8 @@ class SenderPane(Static, can_focus=True):
         self.border_title = "sender"
         self.summary = ""
         """The counters as shown, as one line of text."""
+        self.notes = ""
+        """The lines under the counters (failures, why a count stays at 0), as shown."""
         self.flashed: str | None = None
         """The last 410 flashed (kept after the flash ends, for tests and the eye)."""
 
@@ -78,6 +80,7 @@ class SenderPane(Static, can_focus=True):
                 "(iOS customDismissAction, Android delete intent)\n",
                 "dim",
             )
+        self.notes = notes.plain
         self.update(_stack(table, notes))
 
     def flash(self, label: str) -> None:
