@@ -27,12 +27,12 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, RichLog, SelectionList, Static
+from textual.widgets import Input, RichLog, SelectionList, Static
 
 from simulator.clock import VirtualClock
 from simulator.simulation import Simulation, SimulationError
 from simulator.tui.actions import PhoneActions
-from simulator.tui.commands import bindings
+from simulator.tui.commands import bindings, footer_keys
 from simulator.tui.labels import Labels
 from simulator.tui.model import Dashboard, follow
 from simulator.tui.playback import PlaybackMixin, default_scenarios_dir
@@ -134,7 +134,9 @@ class PushsimApp(PlaybackMixin, PhoneActions):
                 yield ProvidersPane(self.dashboard.labels, id="providers")
                 yield FaultsPane({}, id="faults")
         yield TimelinePane(self.dashboard, id="timeline")
-        yield Footer(compact=True)
+        # The keys line: the same keys whatever has the focus. (Textual's Footer would rebuild
+        # itself at every focus change, a third of a key's cost with a big fleet.)
+        yield Static(footer_keys(), id="keys")
 
     @property
     def main_screen(self) -> Screen[Any]:
@@ -174,7 +176,9 @@ class PushsimApp(PlaybackMixin, PhoneActions):
             f"[reverse b] {n} {name} [/]" if name == self.active_pane else f"[dim]{n}[/] {name}"
             for n, name in enumerate(PANES, start=1)
         )
-        main.query_one("#tabs", Static).update(tabs)
+        tab_line = main.query_one("#tabs", Static)
+        tab_line.update(tabs)
+        tab_line.display = self.compact
 
     def action_show_pane(self, name: str) -> None:
         """Make ``name`` the active pane (the only one shown when compact) and focus it."""
@@ -351,6 +355,8 @@ class PushsimApp(PlaybackMixin, PhoneActions):
         return True
 
     def on_phone_card_selected(self, message: PhoneCard.Selected) -> None:
+        if not self.screen_stack:
+            return  # exiting
         fleet = self.main_screen.query_one(Fleet)
         if message.card.is_attached and fleet.selected != message.card.phone.phone_id:
             fleet.selected = message.card.phone.phone_id

@@ -236,3 +236,11 @@ def bindings() -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
     # Ctrl-C stops pushsim, as `pushsim up` says it does (Textual would only tell how to quit).
     keys.append(Binding("ctrl+c", "quit", "Quit", show=False, priority=True))
     return keys
+
+
+def footer_keys() -> str:
+    """The keys line at the bottom (markup): the actions that have a footer name."""
+    keys = "  ".join(
+        f"[b $accent]{a.key_label or a.key}[/] {a.footer}" for a in ACTIONS if a.footer is not None
+    )
+    return f"{keys}  [b $accent]^p[/] palette"

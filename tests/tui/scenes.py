@@ -4,7 +4,7 @@ Fixed phone ids and titles; every user has one phone and each notification is aw
 next is sent, so the timeline's order does not depend on which socket answers first. Times and
 tokens are masked by ``StableLabels``.
 
-    python -m tests.tui.scenes docs/tui.svg     # writes the README screenshot
+    python -m tests.tui.scenes docs/     # writes the README screenshots (160x48 and 80x24)
 """
 
 from __future__ import annotations
@@ -75,13 +75,14 @@ async def settle(pilot: Pilot[int]) -> None:
         field.cursor_blink = False  # a blinking cursor would differ between runs
 
 
-async def _write_screenshot(path: Path) -> None:
-    with tempfile.TemporaryDirectory() as state_dir:
-        app = scene_app(Path(state_dir))
-        async with app.run_test(size=(150, 45)) as pilot:
-            await demo_fleet(pilot)
-            path.write_text(app.export_screenshot(title="pushsim tui"))
+async def _write_screenshots(folder: Path) -> None:
+    for width, height in ((160, 48), (80, 24)):
+        with tempfile.TemporaryDirectory() as state_dir:
+            app = scene_app(Path(state_dir))
+            async with app.run_test(size=(width, height)) as pilot:
+                await demo_fleet(pilot)
+                app.save_screenshot(f"tui-{width}x{height}.svg", str(folder))
 
 
 if __name__ == "__main__":
-    asyncio.run(_write_screenshot(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/tui.svg")))
+    asyncio.run(_write_screenshots(Path(sys.argv[1] if len(sys.argv) > 1 else "docs")))

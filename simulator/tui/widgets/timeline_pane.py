@@ -66,12 +66,15 @@ class TimelinePane(Vertical):
                 log.write(event_row(event, self.dashboard.labels), width=width)
                 self.rows_written += 1
 
+    #: The most rows a filter change writes again (each row costs; new rows add up to the cap).
+    REDRAW_ROWS = 200
+
     def redraw(self, events: list[Any]) -> None:
         """Start over with ``events`` (the whole timeline), keeping the newest matching rows."""
         self.query_one(RichLog).clear()
         self.rows_written = 0
         matching = [e for e in events if self.matches(e)]
-        self.write(matching[-self.dashboard.timeline_cap :])
+        self.write(matching[-min(self.dashboard.timeline_cap, self.REDRAW_ROWS) :])
 
     @property
     def row_count(self) -> int:
