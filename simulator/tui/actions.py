@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 from textual.app import App
 
 from devices.apps import InstalledApp
@@ -237,7 +238,11 @@ class PhoneActions(App[int]):
     async def send(self, request: dict[str, Any]) -> str | None:
         """``POST /v1/notifications`` on the sender; returns the notification id (None: refused)."""
         await self.sim.settle()  # tokens the apps reported reach the sender first
-        response = await self.sim.sender_api.post("/v1/notifications", json=request)
+        try:
+            response = await self.sim.sender_api.post("/v1/notifications", json=request)
+        except httpx.HTTPError as exc:  # the sender did not answer: say so, keep running
+            self.notify(f"the sender did not answer: {exc!r}", severity="error", timeout=6)
+            return None
         if response.status_code != 202:
             self.notify(f"the sender refused it: {response.text}", severity="error", timeout=6)
             return None

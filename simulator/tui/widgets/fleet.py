@@ -13,6 +13,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import ItemGrid, Vertical
+from textual.css.scalar import Scalar
 
 from devices.phone import Phone
 from simulator.tui.model import Dashboard
@@ -20,8 +21,10 @@ from simulator.tui.widgets.phone_card import PhoneCard
 
 #: Narrowest a card gets before the grid drops a column.
 CARD_WIDTH = 34
-#: A card's height, border included (``PhoneCard`` in pushsim.tcss).
+#: A card's usual height, border included; cards stretch or shrink a little to fill the pane.
 CARD_HEIGHT = 15
+#: The least a card is given.
+MIN_CARD_HEIGHT = 10
 
 
 class Fleet(Vertical, can_focus=False):
@@ -56,9 +59,19 @@ class Fleet(Vertical, can_focus=False):
         return max(1, (self.content_size.width - 2 + 1) // (CARD_WIDTH + 1))
 
     @property
+    def rows(self) -> int:
+        """Rows of cards on a page: as many as fit near their usual height."""
+        height = self.content_size.height
+        return max(1, min(round(height / CARD_HEIGHT), height // MIN_CARD_HEIGHT))
+
+    @property
+    def card_height(self) -> int:
+        return max(MIN_CARD_HEIGHT, self.content_size.height // self.rows)
+
+    @property
     def per_page(self) -> int:
         """Cards that fit (at least one)."""
-        return self.columns * max(1, self.content_size.height // CARD_HEIGHT)
+        return self.columns * self.rows
 
     def index_of(self, phone_id: str | None) -> int | None:
         return next((n for n, p in enumerate(self.phones) if p.phone_id == phone_id), None)
@@ -95,8 +108,15 @@ class Fleet(Vertical, can_focus=False):
                     # Before the next card already shown (kept cards are in fleet order).
                     later = (keep[p.phone_id] for p in page[n + 1 :] if p.phone_id in keep)
                     card = PhoneCard(phone, self.dashboard)
+                    card.styles.height = self.card_height
                     await grid.mount(card, before=next(later, None))
                     keep[phone.phone_id] = card
+        height = self.card_height
+        grid = self.query_one(ItemGrid)
+        if grid.styles.grid_rows != (Scalar.parse(str(height)),):
+            grid.styles.grid_rows = str(height)
+            for card in self.cards():
+                card.styles.height = height
         last = min(len(self.phones), self.first + per_page)
         self.border_title = (
             f"phones {self.first + 1}–{last} of {len(self.phones)}" if self.phones else "phones"
