@@ -66,3 +66,29 @@ def test_help_explains_the_commands(state_dir: Path):
     result = _pushsim("--help", state_dir=state_dir)
     assert result.returncode == 0
     assert "run" in result.stdout and "scenario" in result.stdout
+
+
+def test_run_without_a_path_lists_the_scenario_library(state_dir: Path, tmp_path: Path):
+    """`pushsim run` with no PATH, from any folder, lists the library installed with pushsim,
+    and a library scenario runs by its name alone."""
+    env = {"PATH": "/usr/bin:/bin", "PUSHSIM_STATE_DIR": str(state_dir), "PYTHONPATH": str(ROOT)}
+    listed = subprocess.run(
+        [sys.executable, "-m", "simulator", "run"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert listed.returncode == 0, listed.stderr
+    names = sorted(p.stem for p in (ROOT / "scenarios").glob("[!_]*.py"))
+    assert all(f"  {name} " in listed.stdout for name in names), listed.stdout
+    by_name = subprocess.run(
+        [sys.executable, "-m", "simulator", "run", "-q", "opt_out"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert by_name.returncode == 0 and "PASS opt_out" in by_name.stdout, by_name.stderr
