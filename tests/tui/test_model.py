@@ -176,3 +176,45 @@ def test_compose_data_without_equals_is_refused() -> None:
     """A data pair without "=" is an error the form shows."""
     with pytest.raises(ValueError, match="key=value"):
         parse_data("a=1, oops")
+
+
+def test_event_rows_are_coloured_by_meaning() -> None:
+    """An accepted push is drawn green (success), a suppressed one yellow (warning), a failed
+    one red (error): never the same colour for success and failure."""
+    from simulator.tui.meaning import Meaning, of_kind, style
+    from simulator.tui.rows import event_row
+
+    def kind_style(event: Any) -> str:
+        row = event_row(event, Labels())
+        return str(next(s.style for s in row.spans if str(s.style) != "dim"))
+
+    assert kind_style(_shown()) == style(Meaning.SUCCESS) == "green"
+    assert kind_style(_failed(410, "Unregistered")) == style(Meaning.ERROR)
+    assert of_kind("NotificationSuppressed") is Meaning.WARNING
+    assert of_kind("TokenIssued") is Meaning.SUCCESS
+
+
+def test_retry_delays_are_printed_short_with_their_unit() -> None:
+    """A retry delay of 1.2000000000000002 s reads delay=1.2s."""
+    from sender.events import PushRetried
+    from simulator.tui.rows import event_row
+
+    retried = PushRetried(
+        at=0.0,
+        notification_id="id",
+        token="t",
+        status=429,
+        reason="TooManyRequests",
+        delay=1.2 + 2e-16,
+    )
+    assert "delay=1.2s" in event_row(retried, Labels()).plain
+
+
+def test_any_string_in_a_push_is_drawn_safely() -> None:
+    """A lone surrogate or a terminal escape in a title is shown escaped, so it can be encoded
+    and cannot move the cursor."""
+    from simulator.tui.labels import printable
+
+    drawn = printable("hi \ud800 \x1b[2J")
+    drawn.encode("utf-8")
+    assert drawn == "hi \\ud800 \\x1b[2J"
