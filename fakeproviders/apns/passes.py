@@ -52,11 +52,6 @@ def is_pass_topic(topic: str) -> bool:
     return topic.startswith(PASS_TOPIC_PREFIX) and len(topic) > len(PASS_TOPIC_PREFIX)
 
 
-def is_pass_certificate(cert: x509.Certificate) -> bool:
-    """Whether ``cert`` carries the Pass Type ID marker extension."""
-    return any(extension.oid == PASS_TYPE_OID for extension in cert.extensions)
-
-
 def issue_pass_type_certificate(
     ca: LocalCA, pass_type_id: str, team_id: str
 ) -> PassTypeCertificate:
