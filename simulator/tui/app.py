@@ -190,7 +190,7 @@ class PushsimApp(PlaybackMixin, PhoneActions):
             "timeline": self.timeline_pane.query_one(RichLog),
         }.get(name, self.pane(name))
         if target is not None and self.screen is self.main_screen:
-            self.call_after_refresh(target.focus)
+            target.focus()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """The pane holding the focus is the active one."""
@@ -376,7 +376,7 @@ class PushsimApp(PlaybackMixin, PhoneActions):
 
     def action_filter_kind(self) -> None:
         self.action_show_pane("timeline")
-        self.call_after_refresh(self.query_one("#kind-filter", Input).focus)
+        self.query_one("#kind-filter", Input).focus()
 
     def on_timeline_pane_filter_changed(self, message: TimelinePane.FilterChanged) -> None:
         if self._sim is not None:
