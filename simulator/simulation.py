@@ -259,7 +259,7 @@ class Simulation(CardsMixin):
         # The Wallet API takes the fake Google token endpoint's tokens (served with FCM's).
         self.google_wallet = FakeGoogleWallet(
             clock=self.clock,
-            certificate=self.ca.server_certificate(),
+            ssl_context=self.ca.server_ssl_context(alpn=("h2", "http/1.1")),
             oauth=self.fcm.oauth,
             issuer_id=self.wallet_issuer_id,
             issuer_users=(account.client_email,),

@@ -1,22 +1,16 @@
 """``FakeGoogleWallet``: the fake Wallet API (``walletobjects.googleapis.com``) over TLS.
 
-Served by hypercorn (HTTP/2 and HTTP/1.1 through ALPN, as Google's front ends offer both) on a
-loopback socket bound here first, so the real port is known at once even when asked for port 0.
-Tokens come from the fake FCM's OAuth endpoint (one Google token endpoint for every Google API).
+Served by hypercorn (HTTP/2 and HTTP/1.1 through ALPN, as Google's front ends offer both) through
+``fakeproviders.hypercorn_server``, like the fake FCM: the same HTTP/2 abuse guard, handshake,
+header and idle timeouts. Tokens come from the fake FCM's OAuth endpoint (one Google token
+endpoint for every Google API).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import socket
+import ssl
 from types import TracebackType
 
-from hypercorn.asyncio import serve
-from hypercorn.config import Config
-
-from fakeproviders.ca import IssuedCertificate
 from fakeproviders.clock import Clock
 from fakeproviders.events import Emit, discard_event
 from fakeproviders.fcm.inspection import RequestLog
@@ -25,6 +19,8 @@ from fakeproviders.gwallet.api import WalletApi
 from fakeproviders.gwallet.app import WalletApp
 from fakeproviders.gwallet.errors import FakeWalletError
 from fakeproviders.gwallet.options import WalletOptions
+from fakeproviders.hypercorn_server import HypercornServer
+from fakeproviders.hypercorn_server import ServerError as HttpServerError
 
 #: The real host, for the proxy routes and the certificate's names.
 HOST = "walletobjects.googleapis.com"
@@ -39,18 +35,19 @@ class ServerError(FakeWalletError):
 class FakeGoogleWallet:
     """The fake Google Wallet API for loyalty cards, for one issuer.
 
-    ``certificate`` is the local CA's server certificate (``LocalCA.server_certificate()``, whose
-    names include :data:`HOST`); ``oauth`` the token endpoint whose tokens it accepts;
-    ``issuer_id`` the issuer whose users are ``issuer_users`` (service-account emails).
-    Attributes for tests and the control API: ``api`` (the sans-IO core: ``store``, ``quota``,
-    ``holders``; also what phones save passes through), ``request_log``, ``options``.
+    ``ssl_context`` is a server context whose certificate names :data:`HOST` and whose ALPN
+    offers ``h2`` and ``http/1.1`` (``LocalCA.server_ssl_context()``); ``oauth`` the token
+    endpoint whose tokens it accepts; ``issuer_id`` the issuer whose users are ``issuer_users``
+    (service-account emails). Attributes for tests and the control API: ``api`` (the sans-IO
+    core: ``store``, ``quota``, ``holders``; also what phones save passes through),
+    ``request_log``, ``options``.
     """
 
     def __init__(
         self,
         *,
         clock: Clock,
-        certificate: IssuedCertificate,
+        ssl_context: ssl.SSLContext,
         oauth: OAuthEndpoint,
         issuer_id: str,
         issuer_users: tuple[str, ...] = (),
@@ -68,18 +65,16 @@ class FakeGoogleWallet:
         )
         self.request_log = RequestLog(self.options.request_log_size)
         self.app = WalletApp(self.api, self.request_log, clock)
-        self._certificate = certificate
-        self._socket: socket.socket | None = None
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._server = HypercornServer(self.app, ssl_context, stop_grace=_STOP_GRACE)
         self._host = "127.0.0.1"
 
     @property
     def port(self) -> int:
         """The port actually bound (after :meth:`start`)."""
-        if self._socket is None:
-            raise ServerError("the fake Google Wallet API is not started")
-        return int(self._socket.getsockname()[1])
+        try:
+            return self._server.port
+        except HttpServerError:
+            raise ServerError("the fake Google Wallet API is not started") from None
 
     @property
     def url(self) -> str:
@@ -87,42 +82,16 @@ class FakeGoogleWallet:
         return f"https://{self._host}:{self.port}"
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Bind ``host:port`` (0 = ephemeral) and serve; connections queue from now on."""
-        if self._task is not None:
-            raise ServerError("the fake Google Wallet API is already started")
+        """Bind ``host:port`` (0 = ephemeral) and serve; returns once connections are accepted."""
         try:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((host, port))
-            sock.listen(1024)
-        except OSError as exc:
+            await self._server.start(host, port)
+        except HttpServerError as exc:
             raise ServerError(f"the fake Google Wallet API cannot start: {exc}") from exc
-        self._socket, self._host = sock, host
-        config = Config()
-        # hypercorn takes a listening socket by descriptor; it owns (and closes) the duplicate.
-        config.bind = [f"fd://{sock.dup().detach()}"]
-        config.certfile = str(self._certificate.cert_path)
-        config.keyfile = str(self._certificate.key_path)
-        config.alpn_protocols = ["h2", "http/1.1"]
-        config.graceful_timeout = _STOP_GRACE
-        config.accesslog = None
-        config.errorlog = logging.getLogger("fakeproviders.gwallet.hypercorn")
-        self._stopping = asyncio.Event()
-        self._task = asyncio.create_task(
-            serve(self.app, config, shutdown_trigger=self._stopping.wait),  # type: ignore[arg-type]
-            name="fake-google-wallet",
-        )
+        self._host = host
 
     async def stop(self) -> None:
         """Stop serving and close the port. Safe to call twice."""
-        task, self._task = self._task, None
-        if task is not None:
-            self._stopping.set()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
+        await self._server.stop()
 
     async def __aenter__(self) -> FakeGoogleWallet:
         await self.start()
