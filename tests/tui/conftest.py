@@ -14,6 +14,8 @@ from textual.pilot import Pilot
 from simulator import Simulation
 from simulator.tui.app import PushsimApp
 from simulator.tui.labels import StableLabels
+from simulator.tui.widgets.fleet import Fleet
+from simulator.tui.widgets.phone_card import PhoneCard
 
 #: Terminal size for Pilot tests and snapshots (columns, rows).
 SIZE = (150, 45)
@@ -42,3 +44,10 @@ async def settle(app: PushsimApp, pilot: Pilot[int]) -> None:
     await pilot.pause()
     await app.flush()
     await pilot.pause()
+
+
+def card_of(app: PushsimApp, phone_id: str) -> PhoneCard:
+    """The card showing ``phone_id`` (cards have no ids: the phones pane re-points them)."""
+    card = app.main_screen.query_one(Fleet).card(phone_id)
+    assert card is not None, f"no card shows {phone_id}"
+    return card

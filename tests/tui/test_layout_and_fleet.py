@@ -149,6 +149,28 @@ async def test_paging_moves_the_selection_with_the_page(sim: Simulation) -> None
         assert app.selected_card().phone is sim.phones[0] and fleet.first == 0
 
 
+async def test_a_page_move_repoints_the_cards_and_a_phones_choice_comes_back(
+    sim: Simulation,
+) -> None:
+    """pgdn shows the next page on the same card widgets, titled and classed for their new
+    phones; the app chosen on a phone is chosen again when its page comes back."""
+    _fleet_of(sim, 40)
+    async with tui(sim) as (app, pilot):
+        fleet = app.query_one(Fleet)
+        first_page = fleet.cards()
+        first_page[0].selected_app = "com.example.other"  # as [ or a click would choose
+        await pilot.press("pagedown")
+        await settle(app, pilot)
+        assert fleet.cards() == first_page  # the very same widgets
+        for card, phone in zip(fleet.cards(), sim.phones[fleet.first :], strict=False):
+            assert card.phone is phone and card.border_title == phone.phone_id
+            assert card.has_class(phone.platform) and card.selected_app is None
+        await pilot.press("pageup")
+        await settle(app, pilot)
+        assert fleet.cards()[0].phone is sim.phones[0]
+        assert fleet.cards()[0].selected_app == "com.example.other"
+
+
 async def test_the_wheel_moves_the_page_and_the_selection_follows(sim: Simulation) -> None:
     """Scrolling down past the selected phone selects one that is shown."""
     _fleet_of(sim, 40)

@@ -21,7 +21,7 @@ from simulator.tui.widgets.phone_card import PhoneCard
 from simulator.tui.widgets.providers_pane import ProvidersPane
 from simulator.tui.widgets.sender_pane import SenderPane
 from simulator.tui.widgets.timeline_pane import TimelinePane
-from tests.tui.conftest import SIZE, settle, tui
+from tests.tui.conftest import SIZE, card_of, settle, tui
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -108,7 +108,7 @@ async def test_l_filters_the_timeline_to_the_selected_phone(sim: Simulation) -> 
     for user in ("ann", "bob"):
         sim.add_iphone(f"{user}-iphone").install(DEFAULT_APP_ID, user_id=user, answer="allow")
     async with tui(sim) as (app, pilot):
-        await pilot.click("#phone-bob-iphone")
+        await pilot.click(card_of(app, "bob-iphone"))
         await pilot.press("l")
         await settle(app, pilot)
         pane = app.query_one(TimelinePane)

@@ -7,7 +7,7 @@ import pytest
 from simulator import DEFAULT_APP_ID, Simulation
 from simulator.tui.screens.forms import InstallScreen
 from simulator.tui.widgets.phone_card import PhoneCard
-from tests.tui.conftest import settle, tui
+from tests.tui.conftest import card_of, settle, tui
 
 
 async def test_a_adds_an_iphone_and_selects_its_card(sim: Simulation) -> None:
@@ -35,7 +35,7 @@ async def test_delete_removes_the_selected_phone_and_its_card(sim: Simulation) -
     sim.add_iphone("keep")
     sim.add_iphone("gone")
     async with tui(sim) as (app, pilot):
-        await pilot.click("#phone-gone")
+        await pilot.click(card_of(app, "gone"))
         await pilot.press("delete")
         await settle(app, pilot)
         assert [p.phone_id for p in sim.phones] == ["keep"]
@@ -119,7 +119,7 @@ async def test_enter_taps_the_selected_notification(sim: Simulation) -> None:
     async with tui(sim) as (app, pilot):
         entry_id = await _shown(sim, "ann", "Hello")
         await settle(app, pilot)
-        await pilot.click(f"#phone-{phone.phone_id}")
+        await pilot.click(card_of(app, phone.phone_id))
         await pilot.press("enter")
         await settle(app, pilot)
         assert sim.timeline.events("NotificationTapped", entry_id=entry_id)
@@ -134,7 +134,7 @@ async def test_w_swipes_away_the_notification_selected_with_down(sim: Simulation
         older = await _shown(sim, "ann", "First")
         newer = await _shown(sim, "ann", "Second")
         await settle(app, pilot)
-        await pilot.click(f"#phone-{phone.phone_id}")
+        await pilot.click(card_of(app, phone.phone_id))
         await pilot.press("down", "w")
         await settle(app, pilot)
         assert sim.timeline.events("NotificationDismissed", entry_id=older)

@@ -1,8 +1,9 @@
 """The phones pane: a page of phone cards over the whole fleet, like htop's and k9s's lists.
 
-Only the cards that fit are mounted (a fleet of 200 costs what a screenful costs); the page moves
-with the selection: ←/→ one phone, PgUp/PgDn a page, Home/End the ends, the mouse wheel a row,
-and the selection stays on a shown phone. The border says which phones are shown.
+Only the cards that fit are mounted (a fleet of 200 costs what a screenful costs), and a page move
+re-points them at other phones rather than mounting new ones. The page moves with the selection:
+←/→ one phone, PgUp/PgDn a page, Home/End the ends, the mouse wheel a row, and the selection stays
+on a shown phone. The border says which phones are shown.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from textual.css.scalar import Scalar
 
 from devices.phone import Phone
 from simulator.tui.model import Dashboard
-from simulator.tui.widgets.phone_card import PhoneCard
+from simulator.tui.widgets.phone_card import PhoneCard, Row
 
 #: Narrowest a card gets before the grid drops a column.
 CARD_WIDTH = 34
@@ -48,6 +49,8 @@ class Fleet(Vertical, can_focus=False):
         """Index of the first phone shown."""
         self.selected: str | None = None
         """The selected phone's id."""
+        self.picks: dict[str, Row] = {}
+        """The app and notification chosen on phones whose card went to another phone."""
 
     def compose(self) -> ComposeResult:
         yield ItemGrid(id="phones", min_column_width=CARD_WIDTH)
@@ -100,17 +103,17 @@ class Fleet(Vertical, can_focus=False):
         page = self.phones[self.first : self.first + per_page]
         cards = self.cards()
         if [c.phone for c in cards] != page:
+            # The cards shown are re-pointed at the page's phones: mounting and unmounting a
+            # page of widgets (their styles, their layout) was most of a page move's cost.
             grid = self.query_one(ItemGrid)
-            keep = {c.phone.phone_id: c for c in cards if c.phone in page}
-            await grid.remove_children([c for c in cards if c.phone.phone_id not in keep])
-            for n, phone in enumerate(page):
-                if phone.phone_id not in keep:
-                    # Before the next card already shown (kept cards are in fleet order).
-                    later = (keep[p.phone_id] for p in page[n + 1 :] if p.phone_id in keep)
-                    card = PhoneCard(phone, self.dashboard)
-                    card.styles.height = self.card_height
-                    await grid.mount(card, before=next(later, None))
-                    keep[phone.phone_id] = card
+            await grid.remove_children(cards[len(page) :])
+            for card, phone in zip(cards, page, strict=False):
+                card.point_at(phone, self.picks)
+            new = [PhoneCard(phone, self.dashboard) for phone in page[len(cards) :]]
+            for card in new:
+                card.styles.height = self.card_height
+            if new:
+                await grid.mount_all(new)
         height = self.card_height
         grid = self.query_one(ItemGrid)
         if grid.styles.grid_rows != (Scalar.parse(str(height)),):

@@ -79,15 +79,35 @@ class PhoneCard(Widget, can_focus=True):
             self.card = card
 
     def __init__(self, phone: Phone, dashboard: Dashboard) -> None:
-        super().__init__(id=f"phone-{phone.phone_id}", classes=phone.platform)
+        # No id: the phones pane re-points its cards at other phones as its page moves.
+        super().__init__(classes=phone.platform)
         self.phone = phone
         self.dashboard = dashboard
         self.selected_app: str | None = None
         self.selected_entry: str | None = None
         self._rows: list[Row] = []
+        self._label()
+
+    def _label(self) -> None:
+        phone = self.phone
         self.border_title = printable(phone.phone_id)
         api_level = getattr(phone, "api_level", None)
         self.border_subtitle = "iOS" if phone.platform == "ios" else f"Android {api_level}"
+
+    def point_at(self, phone: Phone, picks: dict[str, Row]) -> None:
+        """Show ``phone`` instead (cheaper than a new card). The app and notification chosen on
+        each phone are kept in ``picks`` so they come back with the phone."""
+        if phone is self.phone:
+            return
+        if self.selected_app is not None or self.selected_entry is not None:
+            picks[self.phone.phone_id] = Row(self.selected_app, self.selected_entry)
+        if phone.platform != self.phone.platform:
+            self.remove_class(self.phone.platform).add_class(phone.platform)
+        self.phone = phone
+        pick = picks.pop(phone.phone_id, Row())
+        self.selected_app, self.selected_entry = pick.app_id, pick.entry_id
+        self._label()
+        self.update()
 
     # -- selection ------------------------------------------------------------------------------
 
