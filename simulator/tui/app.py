@@ -37,6 +37,7 @@ from simulator.tui.labels import Labels
 from simulator.tui.model import Dashboard, follow
 from simulator.tui.playback import PlaybackMixin, default_scenarios_dir
 from simulator.tui.screens.help import HelpScreen
+from simulator.tui.screens.main import MainScreen
 from simulator.tui.widgets.faults_pane import FaultsPane
 from simulator.tui.widgets.fleet import Fleet
 from simulator.tui.widgets.phone_card import PhoneCard
@@ -138,6 +139,9 @@ class PushsimApp(PlaybackMixin, PhoneActions):
         # itself at every focus change, a third of a key's cost with a big fleet.)
         yield Static(footer_keys(), id="keys")
 
+    def get_default_screen(self) -> Screen[Any]:
+        return MainScreen(id="_default")
+
     @property
     def main_screen(self) -> Screen[Any]:
         return self.screen_stack[0]
@@ -168,7 +172,12 @@ class PushsimApp(PlaybackMixin, PhoneActions):
         for name in PANES:
             widget = self.pane(name)
             widget.display = not self.compact or name == self.active_pane
-            widget.set_class(name == self.active_pane, "-active")
+            active = name == self.active_pane
+            if widget.has_class("-active") != active:
+                # Only the pane's own border shows it (pushsim.tcss): restyling the pane's whole
+                # subtree, as a class change does, redrew every phone card at each pane switch.
+                widget.set_class(active, "-active", update=False)
+                self.stylesheet.update_nodes([widget], animate=True)
         side = ("sender", "providers", "faults")
         main.query_one("#side").display = not self.compact or self.active_pane in side
         main.query_one("#main").display = not self.compact or self.active_pane != "timeline"
