@@ -102,7 +102,7 @@ class PhoneCard(Widget, can_focus=True):
         if self.selected_app is not None or self.selected_entry is not None:
             picks[self.phone.phone_id] = Row(self.selected_app, self.selected_entry)
         if phone.platform != self.phone.platform:
-            self.remove_class(self.phone.platform).add_class(phone.platform)
+            self.remove_class(self.phone.platform, update=False).add_class(phone.platform)
         self.phone = phone
         pick = picks.pop(phone.phone_id, Row())
         self.selected_app, self.selected_entry = pick.app_id, pick.entry_id
