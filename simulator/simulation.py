@@ -38,6 +38,7 @@ from fakeproviders.gwallet import HOST as GOOGLE_WALLET_HOST
 from fakeproviders.gwallet import FakeGoogleWallet, WalletOptions
 from fakeproviders.proxy import ConnectProxy, Route
 from sender import ApnsClient, FcmClient, SenderServer, SenderService, SqliteStore, create_app
+from sender.api import MAX_WAIT
 from sender.cards import CardService, GooglePasses
 from sender.google_wallet import GoogleWalletClient
 from simulator.app_link import HttpAppServerLink, sender_route, webhook_route
@@ -182,6 +183,8 @@ class Simulation(CardsMixin):
         self.ports = ports
         self.webhooks = tuple(webhooks)
         self.send_hook = send_hook
+        # Notifications given to pushsim's sender that sending_done() has not yet seen finished.
+        self._unfinished: list[str] = []
         self.backend = backend
         self.apns_options = apns_options
         self.wallet_issuer_id = wallet_issuer_id
@@ -374,6 +377,7 @@ class Simulation(CardsMixin):
         )
         await self.stop()
         self._phones.clear()
+        self._unfinished.clear()
         self.timeline.clear()
         self.ports = bound
         await self.start()
@@ -519,7 +523,9 @@ class Simulation(CardsMixin):
         response = await self.sender_api.post("/v1/notifications", json=request)
         if response.status_code != 202:
             raise SimulationError(f"the sender refused the notification: {response.text}")
-        return str(response.json()["id"])
+        notification_id = str(response.json()["id"])
+        self._unfinished.append(notification_id)
+        return notification_id
 
     async def _notify_backend(self, request: dict[str, Any], hook: SendHook) -> str:
         notification_id = uuid.uuid4().hex
@@ -600,10 +606,19 @@ class Simulation(CardsMixin):
     async def sending_done(
         self, *, quiet: float = 0.5, first: float = 2.0, timeout: float = 30.0
     ) -> None:
-        """Wait until the fakes have seen no push request for ``quiet`` real seconds (``first``
-        before the first one): a backend that sends in the background has finished. At most
+        """Wait until the sender has finished what it was asked to send.
+
+        pushsim's sender says so exactly: every notification :meth:`notify` gave it is done
+        (answered, retried, pruned). Another backend is judged from outside: the fakes have seen
+        no push request for ``quiet`` real seconds (``first`` before the first one). At most
         ``timeout`` seconds."""
-        await wait_until_quiet(self.timeline, quiet=quiet, first=first, timeout=timeout)
+        if not self.uses_pushsim_sender:
+            await wait_until_quiet(self.timeline, quiet=quiet, first=first, timeout=timeout)
+            return
+        async with asyncio.timeout(timeout):
+            while self._unfinished:
+                await self.notification(self._unfinished[0], timeout=min(timeout, MAX_WAIT))
+                self._unfinished.pop(0)
 
     def subscribe(self, phone: Phone, topic: str, app_id: str = DEFAULT_APP_ID) -> None:
         """The app on an Android ``phone`` subscribes to an FCM ``topic`` (the Firebase SDK's

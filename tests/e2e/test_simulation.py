@@ -102,3 +102,16 @@ async def test_misuse_raises_simulation_errors(pushsim_state_dir):
             sim.add_android("mine")
         with pytest.raises(SimulationError, match="no phone 'nobody'"):
             sim.phone("nobody")
+
+
+async def test_sending_done_waits_for_pushsims_sender_to_finish(pushsim: Simulation):
+    """With pushsim's own sender, sending_done() returns once every notification given to it is
+    done (every device's answer recorded), not after a guessed quiet spell."""
+    pushsim.add_iphone().install(APP, user_id="dora")
+    pushsim.add_android().install(APP, user_id="dora")
+    first = await pushsim.notify("dora", title="One")
+    second = await pushsim.notify("dora", title="Two")
+    await pushsim.sending_done()
+    for notification_id in (first, second):
+        response = await pushsim.sender_api.get(f"/v1/notifications/{notification_id}")
+        assert response.json()["status"] == "done"
