@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -144,6 +145,8 @@ async def serve(config: SenderConfig, *, ready: asyncio.Event | None = None) -> 
         loop.add_signal_handler(signum, stop.set)
     try:
         await server.start()
+        if cards.apple is not None and not cards.apple.web_service_url:
+            cards.apple = dataclasses.replace(cards.apple, web_service_url=f"{server.url}/passkit")
         print(f"pushsim-sender listening on {server.url}", flush=True)
         log.info(
             "APNs: %s; FCM: %s; database %s; instance %s",
@@ -201,7 +204,7 @@ def _cards(
     clients: list[ApnsClient | GoogleWalletClient] = []
     passes = config.passes
     if passes.enabled:
-        assert passes.key_path and passes.wwdr_path and passes.web_service_url
+        assert passes.key_path and passes.wwdr_path
         signer = PassSigner.load(passes.cert_path or "", passes.key_path, passes.wwdr_path)
         client = ApnsClient(
             passes.apns_url,
@@ -217,7 +220,8 @@ def _cards(
         clients.append(client)
         apple = ApplePasses(
             signer=signer,
-            web_service_url=passes.web_service_url.rstrip("/"),
+            # Unset: this sender's listen URL, filled in once it listens (``serve``).
+            web_service_url=(passes.web_service_url or "").rstrip("/"),
             apns=client,
             organization_name=passes.organization_name,
         )

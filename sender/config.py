@@ -45,7 +45,8 @@ APPLE_PASS_CERT_PATH                  [passes] cert_path         Pass Type ID ce
 APPLE_PASS_KEY_PATH                   [passes] key_path          its private key (PEM)
 APPLE_PASS_WWDR_PATH                  [passes] wwdr_path         the WWDR intermediate (PEM)
 APPLE_PASS_WEB_SERVICE_URL            [passes] web_service_url   this sender's URL + /passkit, as
-                                                                 phones reach it (required)
+                                                                 phones reach it (the listen URL
+                                                                 + /passkit)
 APPLE_PASS_APNS_URL                   [passes] apns_url          https://api.push.apple.com
 APPLE_PASS_ORGANIZATION               [passes] organization_name shown on cards (pushsim Rewards)
 GOOGLE_WALLET_ISSUER_ID               [google_wallet] issuer_id  Google Wallet loyalty cards (the
@@ -258,10 +259,9 @@ def _check(config: SenderConfig) -> None:
     if not config.api_key or not config.app_key:
         raise ConfigError("set an API key and an app key (PUSHSIM_SENDER_API_KEY, _APP_KEY)")
     passes = config.passes
-    if passes.enabled and not (passes.key_path and passes.wwdr_path and passes.web_service_url):
+    if passes.enabled and not (passes.key_path and passes.wwdr_path):
         raise ConfigError(
-            "Apple passes need APPLE_PASS_KEY_PATH, APPLE_PASS_WWDR_PATH and "
-            "APPLE_PASS_WEB_SERVICE_URL besides the certificate"
+            "Apple passes need APPLE_PASS_KEY_PATH and APPLE_PASS_WWDR_PATH besides the certificate"
         )
     if config.google_wallet.enabled and not config.fcm.service_account_path:
         raise ConfigError("Google Wallet cards need the service account (FCM_SERVICE_ACCOUNT_PATH)")

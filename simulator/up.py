@@ -190,6 +190,16 @@ def environment(endpoints: dict[str, Any]) -> dict[str, str]:
         "PUSHSIM_SENDER_URL": endpoints["sender"]["url"],
         "PUSHSIM_SENDER_API_KEY": endpoints["sender"]["api_key"],
     }
+    if "apple_wallet" in endpoints:
+        # Apple Wallet passes (loyalty cards): the Pass Type ID certificate, its key, the WWDR
+        # intermediate, and the production APNs that pass pushes go to (reference/wallet.md §4).
+        wallet = endpoints["apple_wallet"]
+        values["APPLE_PASS_TYPE_ID"] = wallet["pass_type_id"]
+        values["APPLE_PASS_TEAM_ID"] = wallet["team_id"]
+        values["APPLE_PASS_CERT_PATH"] = wallet["cert_path"]
+        values["APPLE_PASS_KEY_PATH"] = wallet["key_path"]
+        values["APPLE_PASS_WWDR_PATH"] = wallet["wwdr_path"]
+        values["APPLE_PASS_APNS_URL"] = wallet["apns_url"]
     if "apns_production" in endpoints:
         values["APNS_PRODUCTION_URL"] = endpoints["apns_production"]["url"]
     if "control" in endpoints:

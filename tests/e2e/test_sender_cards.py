@@ -13,6 +13,7 @@ import httpx
 from sender.__main__ import serve
 from sender.config import build_config
 from simulator import Simulation
+from simulator.up import environment
 
 
 def _free_port() -> int:
@@ -24,28 +25,30 @@ def _free_port() -> int:
 async def test_the_standalone_sender_issues_and_updates_cards_on_both_wallets(
     pushsim: Simulation,
 ):
-    """Configured by environment variables, the sender issues an Apple and a Google card;
-    the phones add them and show the points change."""
+    """Configured only by what ``pushsim env`` prints (the APPLE_PASS_* files of endpoints.json;
+    the web service URL defaults to the sender's own), the sender issues an Apple and a Google
+    card; the phones add them and show the points change."""
     endpoints = pushsim.endpoints
-    wallet, gwallet = endpoints["apple_wallet"], endpoints["google_wallet"]
+    wallet = endpoints["apple_wallet"]
+    exported = environment({**endpoints, "trust_bundle": endpoints["ca_cert"]})
+    assert {
+        name: exported[name]
+        for name in ("APPLE_PASS_CERT_PATH", "APPLE_PASS_KEY_PATH", "APPLE_PASS_WWDR_PATH")
+    } == {
+        "APPLE_PASS_CERT_PATH": wallet["cert_path"],
+        "APPLE_PASS_KEY_PATH": wallet["key_path"],
+        "APPLE_PASS_WWDR_PATH": wallet["wwdr_path"],
+    }
+    assert exported["APPLE_PASS_APNS_URL"] == wallet["apns_url"]
     port = _free_port()
     config = build_config(
         {},
         {
+            **exported,
             "PUSHSIM_SENDER_API_KEY": "api",
             "PUSHSIM_SENDER_APP_KEY": "app",
             "PUSHSIM_SENDER_PORT": str(port),
             "PUSHSIM_SENDER_DATABASE": str(pushsim.state_dir / "standalone-cards.sqlite3"),
-            "PUSHSIM_SENDER_CA_FILE": endpoints["ca_cert"],
-            "FCM_URL": endpoints["fcm"]["url"],
-            "FCM_SERVICE_ACCOUNT_PATH": gwallet["service_account_path"],
-            "APPLE_PASS_CERT_PATH": wallet["cert_path"],
-            "APPLE_PASS_KEY_PATH": wallet["key_path"],
-            "APPLE_PASS_WWDR_PATH": wallet["wwdr_path"],
-            "APPLE_PASS_WEB_SERVICE_URL": f"http://127.0.0.1:{port}/passkit",
-            "APPLE_PASS_APNS_URL": wallet["apns_url"],
-            "GOOGLE_WALLET_ISSUER_ID": gwallet["issuer_id"],
-            "GOOGLE_WALLET_URL": gwallet["url"],
         },
     )
     ready = asyncio.Event()
