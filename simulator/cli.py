@@ -14,7 +14,14 @@ from fakeproviders.apns import ApnsOptions
 from fakeproviders.fcm import FcmOptions
 from simulator.bench import BENCHMARKS, BenchOptions
 from simulator.bench import load as load_benchmark
-from simulator.config import ConfigError, UpConfig, load_config
+from simulator.config import (
+    MAX_AUDIT_WAIT,
+    AuditSection,
+    ConfigError,
+    UpConfig,
+    check_wait,
+    load_config,
+)
 from simulator.reports import write_reports
 from simulator.scenarios import (
     ScenarioError,
@@ -160,7 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
             "Run the audit's checks (each tied to a rule in reference/sender-rules.md and its "
             "source) against pushsim's sender or, with --config, against your backend through its "
             "hooks. Prints a table (check, verdict, evidence, rule and source); exits 1 if a check "
-            "fails or cannot be carried out, 2 on bad arguments."
+            "fails or cannot be carried out, 2 on bad arguments. pushsim's sender says when it has "
+            "finished sending; another backend is taken to have finished once the fakes have seen "
+            "no push for a while (--first-push-wait, --quiet-wait; also [audit] in the config "
+            "file, the flags win): raise them for a backend that is slow to start sending or "
+            "backs off for long."
         ),
     )
     _state_dir_option(audit)
@@ -179,6 +190,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="leave these checks out (repeat, or comma-separated)",
     )
+    for flag, default, what in (
+        ("first-push-wait", AuditSection.first_push_wait, "for the first push after a send"),
+        ("quiet-wait", AuditSection.quiet_wait, "without a push before the backend is done"),
+        ("show-wait", AuditSection.show_wait, "for a notification to be shown on its phone"),
+    ):
+        audit.add_argument(
+            f"--{flag}",
+            type=_wait,
+            metavar="SECONDS",
+            help=f"real seconds to wait {what} (default {default:g}; more than 0, at most "
+            f"{MAX_AUDIT_WAIT:g})",
+        )
     audit.add_argument("--list", action="store_true", help="list the checks and exit")
     audit.add_argument("--junit-xml", type=Path, metavar="FILE", help="write a JUnit XML report")
     audit.add_argument("--json", type=Path, metavar="FILE", help="write a JSON report")
@@ -232,7 +255,7 @@ def _config_option(parser: argparse.ArgumentParser, what: str) -> None:
         "--config",
         type=Path,
         metavar="FILE",
-        help="a TOML file: [apps], [apns], [fcm], [ports], [up], [backend], [hooks] "
+        help="a TOML file: [apps], [apns], [fcm], [ports], [up], [audit], [backend], [hooks] "
         f"(docs/config.md); {what}",
     )
 
@@ -264,6 +287,18 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not 0 <= seconds < float("inf"):
         raise argparse.ArgumentTypeError(f"seconds must be 0 or more: {text!r}")
+    return seconds
+
+
+def _wait(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    try:
+        check_wait(seconds)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return seconds
 
 
@@ -446,10 +481,14 @@ def _audit(args: argparse.Namespace) -> int:
         return 2
     from simulator.audit.cli import audit
 
+    waits = loaded[0].audit
     return asyncio.run(
         audit(
             checks,
             options=loaded[1],
+            first=waits.first_push_wait if args.first_push_wait is None else args.first_push_wait,
+            quiet=waits.quiet_wait if args.quiet_wait is None else args.quiet_wait,
+            patience=waits.show_wait if args.show_wait is None else args.show_wait,
             state_dir=args.state_dir,
             junit=args.junit_xml,
             json_path=args.json,

@@ -24,6 +24,9 @@ allowed, so a typo never silently does nothing.
     [up]
     demo = false
 
+    [audit]                   # how `pushsim audit` tells an outside backend has finished
+    quiet_wait = 1.0
+
     [[hooks.webhooks]]        # where the apps post tokens and engagement (devices.WebhookTemplate)
     url = "http://127.0.0.1:8000/devices"
 
@@ -135,6 +138,36 @@ class UpSection:
     """No terminal UI even on a terminal."""
 
 
+#: The longest wait the audit accepts: a check waits several times, and a whole audit must end.
+MAX_AUDIT_WAIT = 300.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditSection:
+    """``[audit]``: how ``pushsim audit`` waits for a backend other than pushsim's sender, which
+    cannot say when it has finished: real seconds, each more than 0 and at most 300."""
+
+    first_push_wait: float = 2.0
+    """Seconds to wait for the first push after asking the backend to send."""
+    quiet_wait: float = 0.4
+    """Seconds without a push after which the backend is taken to have finished sending."""
+    show_wait: float = 15.0
+    """Seconds to wait for a notification to be shown on its phone."""
+
+    def __post_init__(self) -> None:
+        for name in ("first_push_wait", "quiet_wait", "show_wait"):
+            try:
+                check_wait(getattr(self, name))
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+
+
+def check_wait(seconds: float) -> None:
+    """ValueError unless ``seconds`` is more than 0 and at most :data:`MAX_AUDIT_WAIT`."""
+    if not 0 < seconds <= MAX_AUDIT_WAIT:
+        raise ValueError(f"{seconds!r} is not more than 0 and at most {MAX_AUDIT_WAIT:g} seconds")
+
+
 @dataclass(frozen=True, kw_only=True)
 class HooksSection:
     """``[hooks]``: the user's own backend."""
@@ -170,6 +203,7 @@ class UpConfig:
     fcm: FcmSection = field(default_factory=FcmSection)
     ports: PortsSection = field(default_factory=PortsSection)
     up: UpSection = field(default_factory=UpSection)
+    audit: AuditSection = field(default_factory=AuditSection)
     hooks: HooksSection = field(default_factory=HooksSection)
     backend: BackendSection = field(default_factory=BackendSection)
     source: str = field(default="(defaults)", compare=False)

@@ -9,7 +9,7 @@ from typing import Any
 
 from fakeproviders.ca import write_atomic
 from simulator.audit import run_audit
-from simulator.audit.model import Check, CheckResult
+from simulator.audit.model import AuditContext, Check, CheckResult
 from simulator.audit.report import json_report, junit_xml, table
 from simulator.simulation import Simulation, SimulationError
 
@@ -22,15 +22,20 @@ async def audit(
     junit: Path | None,
     json_path: Path | None,
     subject: str,
+    first: float,
+    quiet: float,
+    patience: float,
 ) -> int:
-    """0 when every check passed, 1 otherwise (a failed check, or the harness could not run)."""
+    """0 when every check passed, 1 otherwise (a failed check, or the harness could not run).
+    ``first``, ``quiet``, ``patience``: the waits of :class:`AuditContext`."""
 
     def progress(result: CheckResult) -> None:
         print(f"  {result.verdict.outcome:<5} {result.check.check_id}", file=sys.stderr, flush=True)
 
     try:
         async with Simulation(state_dir=state_dir, **options) as sim:
-            results = await run_audit(sim, checks, on_result=progress)
+            context = AuditContext(sim, first=first, quiet=quiet, patience=patience)
+            results = await run_audit(sim, checks, on_result=progress, context=context)
     except (SimulationError, OSError) as exc:
         print(f"pushsim audit: cannot run the audit: {exc}", file=sys.stderr)
         return 1

@@ -82,13 +82,16 @@ class AuditContext:
         sim: Simulation,
         *,
         app_id: str | None = None,
+        first: float = 2.0,
         quiet: float = 0.4,
         patience: float = 15.0,
     ) -> None:
-        """``quiet``: real seconds without a push after which the sender is taken to be done;
-        ``patience``: how long to wait for a notification to be shown."""
+        """How long to wait, in real seconds, for a backend other than pushsim's sender (which
+        says when it is done): ``first`` for its first push after a send; ``quiet`` without a
+        push after which it is taken to be done; ``patience`` for a notification to be shown."""
         self.sim = sim
         self.app_id = app_id or sim.app_ids[0]
+        self.first = first
         self.quiet = quiet
         self.patience = patience
 
@@ -116,7 +119,9 @@ class AuditContext:
         await self.settled()
 
     async def settled(self) -> None:
-        await self.sim.sending_done(quiet=self.quiet, timeout=60)
+        await self.sim.sending_done(
+            quiet=self.quiet, first=self.first, timeout=60 + self.first + self.quiet
+        )
 
     def requests(self, token: str, since: float | None = None) -> list[ProviderRequest]:
         return self.sim.provider_requests(token=token, since=since)
