@@ -170,20 +170,6 @@ async def test_p_plays_a_scenario_in_its_own_simulation_and_b_returns(sim: Simul
         assert {c.phone.phone_id for c in app.query(PhoneCard)} == {"ann-iphone", "ann-pixel"}
 
 
-async def test_scenarios_that_need_a_simulation_of_their_own_pass(sim: Simulation) -> None:
-    """token_expiry (months of clock) and throttling_retry_after (faults) pass when played one
-    after the other over a live fleet of the same users, whose clock and faults stay as they
-    were."""
-    for user in ("alice", "bob"):
-        sim.add_iphone(f"{user}-iphone").install(DEFAULT_APP_ID, user_id=user, answer="allow")
-    clock = sim.clock.now()
-    async with tui(sim) as (app, _):
-        for name in ("token_expiry", "throttling_retry_after"):
-            result = await app.play_scenario(app.scenarios_dir / f"{name}.py").wait()
-            assert (result.name, result.error) == (name, None)
-        assert sim.clock.now() - clock < 60 and sim.apns.faults.active() == []
-
-
 async def test_a_startup_scenario_plays_at_the_given_pace(sim: Simulation) -> None:
     """A scenario given at start (--scenario) plays in its own simulation once the TUI runs."""
     async with tui(sim, scenario=SCENARIOS / "opt_out.py") as (app, _):
