@@ -133,7 +133,7 @@ async def serve(config: SenderConfig, *, ready: asyncio.Event | None = None) -> 
         lease=config.lease,
         poll_interval=config.poll_interval,
     )
-    cards, card_clients = _cards(config, store, clock)
+    cards, card_clients = _cards(config, store, clock, retry, service.work.instance)
     server = SenderServer(
         create_app(service, api_key=config.api_key, app_key=config.app_key, cards=cards),
         host=config.host,
@@ -196,10 +196,11 @@ def _apns_client(config: SenderConfig, clock: SystemClock) -> ApnsClient | None:
 
 
 def _cards(
-    config: SenderConfig, store: Store, clock: SystemClock
+    config: SenderConfig, store: Store, clock: SystemClock, retry: RetryPolicy, instance: str
 ) -> tuple[CardService, list[ApnsClient | GoogleWalletClient]]:
     """Loyalty cards: Apple passes with their own certificate client (production, §4 of
-    reference/wallet.md), Google Wallet objects with the FCM service account."""
+    reference/wallet.md), Google Wallet objects with the FCM service account; pass pushes are
+    retried and claimed like the instance's other pushes."""
     apple = google = None
     clients: list[ApnsClient | GoogleWalletClient] = []
     passes = config.passes
@@ -237,7 +238,17 @@ def _cards(
         )
         clients.append(google_client)
         google = GooglePasses(google_client, issuer_name=passes.organization_name)
-    return CardService(store, clock, apple=apple, google=google), clients
+    cards = CardService(
+        store,
+        clock,
+        apple=apple,
+        google=google,
+        retry=retry,
+        instance=instance,
+        lease=config.lease,
+        poll_interval=config.poll_interval,
+    )
+    return cards, clients
 
 
 def _fcm_client(config: SenderConfig, clock: SystemClock) -> FcmClient | None:

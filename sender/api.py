@@ -71,9 +71,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         started_here = not service.running
         await service.start()
+        if cards is not None:
+            await cards.start()
         try:
             yield
         finally:
+            if cards is not None:
+                await cards.stop()
             if started_here:
                 await service.stop()
 

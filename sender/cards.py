@@ -3,47 +3,38 @@
 Apple (reference/wallet.md §1-§5): the card is a store-card pass, signed on every download; a
 change bumps the card's update tag and sends each registered device an empty push on the pass type
 topic through APNs (certificate auth, production), after which the device asks the web service
-(``passkit``) what changed and fetches the pass. A 410 drops the device's registrations (§4).
+(``passkit``) what changed and fetches the pass.
 Google (§6-§8): the card is a loyalty object of the issuer's loyalty class, added from a "Save
-to Google Wallet" link; a points change is a PATCH with ``NOTIFY_ON_UPDATE`` (``loyaltyPoints`` is
-on Google's notifying list), a tier change also adds a ``TEXT_AND_NOTIFY`` message (the tier is
-shown as a text module, which does not notify by itself). Google syncs the devices.
-Each outcome is stored per card version, so the API shows who heard of which change.
+to Google Wallet" link; a change is PATCHed to it, and Google syncs the devices.
+A change and the pushes it owes are stored together (an outbox), then sent, retried and taken
+over by ``card_pushes``; each outcome is stored per card version, so the API shows who heard of
+which change and what is still owed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
+import random
 import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from .apns_client import ApnsClient
+from .card_pushes import CardPusher, google_fields
 from .clock import Clock
-from .errors import InvalidInput, NotFound, ProviderError, WalletApiError
-from .events import (
-    CardChanged,
-    CardIssued,
-    CardUpdatePushed,
-    Emit,
-    PassDeviceUnregistered,
-    discard_event,
-)
+from .errors import InvalidInput, NotFound
+from .events import CardChanged, CardIssued, Emit, discard_event
 from .google_wallet import GoogleWalletClient
-from .models import CardDelivery, CardUpdate, LoyaltyCard, PassRegistration
+from .models import CardUpdate, LoyaltyCard, PassRegistration
 from .pkpass import PassSigner, build_pkpass
+from .policy import RetryPolicy
 from .store import Store
-
-log = logging.getLogger(__name__)
+from .work import default_instance_name
 
 MAX_POINTS = 10**12
-#: The ``target`` of a Google Wallet card's outcomes: Google syncs the devices (§7).
-GOOGLE_TARGET = "google-wallet"
 MAX_TEXT = 64
-_PRUNE_REASONS = frozenset({"Unregistered", "ExpiredToken", "BadDeviceToken"})
 
 
 @dataclass(frozen=True)
@@ -66,7 +57,8 @@ class ApplePasses:
 
 
 class CardService:
-    """Loyalty cards over the store; Apple passes when ``apple`` is configured."""
+    """Loyalty cards over the store; Apple passes when ``apple`` is configured, Google Wallet
+    cards when ``google`` is."""
 
     def __init__(
         self,
@@ -76,12 +68,53 @@ class CardService:
         *,
         apple: ApplePasses | None = None,
         google: GooglePasses | None = None,
+        retry: RetryPolicy | None = None,
+        rng: random.Random | None = None,
+        instance: str | None = None,
+        lease: float = 30.0,
+        poll_interval: float = 0.5,
     ) -> None:
+        """``retry`` is the sender's retry policy for pass pushes; ``instance``, ``lease`` and
+        ``poll_interval`` are the claims on the outbox, as ``SenderService`` takes them (give it
+        the same ``instance`` so that its heartbeat renews the card pushes' leases too)."""
         self.store = store
         self.clock = clock
+        self.emit = emit
+        self.pusher = CardPusher(
+            store,
+            clock,
+            emit,
+            instance=instance or default_instance_name(),
+            retry=retry or RetryPolicy(),
+            rng=rng or random.Random(),
+            lease=lease,
+            poll_interval=poll_interval,
+        )
         self.apple = apple
         self.google = google
-        self.emit = emit
+
+    @property
+    def apple(self) -> ApplePasses | None:
+        return self.pusher.apple
+
+    @apple.setter
+    def apple(self, apple: ApplePasses | None) -> None:
+        self.pusher.apple = apple
+
+    @property
+    def google(self) -> GooglePasses | None:
+        return self.pusher.google
+
+    @google.setter
+    def google(self, google: GooglePasses | None) -> None:
+        self.pusher.google = google
+
+    async def start(self) -> None:
+        """Send what the outbox holds (a previous run's pushes too) until ``stop``."""
+        await self.pusher.start()
+
+    async def stop(self) -> None:
+        await self.pusher.stop()
 
     # -- issuing and changing -----------------------------------------------------------------
 
@@ -131,20 +164,23 @@ class CardService:
         self, card_id: str, *, points: int | None = None, tier: str | None = None
     ) -> CardUpdate:
         """Set new points and/or tier and tell the card's devices; returns the update with each
-        device's outcome."""
+        device's outcome, and the devices still owed a push (waiting for a retry)."""
         card = self.get(card_id)
         points = card.points if points is None else points
         tier = card.tier if tier is None else tier
         _check_card_values(points, tier)
         now = self.clock.now()
-        changed = self.store.change_card(card_id, points=points, tier=tier, at=now)
-        if changed is None:  # pragma: no cover - deleted between the two calls
+        pusher = self.pusher
+        written = self.store.change_card(
+            card_id, points=points, tier=tier, at=now, owner=pusher.instance, lease=pusher.lease
+        )
+        if written is None:  # pragma: no cover - cards are never deleted
             raise NotFound("card", card_id)
+        changed, pushes = written
         self.emit(
             CardChanged(at=now, card_id=card_id, version=changed.version, points=points, tier=tier)
         )
-        outcomes = await self._tell_devices(changed, card)
-        self.store.add_card_deliveries(outcomes)
+        await pusher.send(pushes)
         return self.store.card_updates(card_id)[-1]
 
     # -- reading ------------------------------------------------------------------------------
@@ -246,112 +282,6 @@ class CardService:
             return self.download_path(card)
         return None if self.google is None else self.google.client.save_link([card.card_id])
 
-    async def _tell_devices(self, card: LoyaltyCard, previous: LoyaltyCard) -> list[CardDelivery]:
-        if card.platform == "android":
-            return [await self._tell_google(card, previous)]
-        tokens: dict[str, str] = {}
-        for registration in self.store.pass_registrations(card.program, card.card_id):
-            tokens.setdefault(registration.push_token, registration.device_library_id)
-        return [await self._push(card, token, dlid) for token, dlid in tokens.items()]
-
-    async def _tell_google(self, card: LoyaltyCard, previous: LoyaltyCard) -> CardDelivery:
-        """PATCH the object, notifying for points (an allowlisted field, §7); a new tier also
-        gets a notifying message. Over Google's notification quota (403 quotaExceeded) the same
-        change is sent again without notifying, as Google advises (§7), and the outcome says
-        ``quotaExceeded``."""
-        google = self._google()
-        status, reason = 200, None
-
-        async def send(notify: bool) -> None:
-            await google.client.patch_object(
-                card.card_id, _google_fields(card.points, card.tier), notify=notify
-            )
-
-        async def tell(notify: bool) -> None:
-            await google.client.add_message(
-                card.card_id, header="Tier", body=f"Your tier is now {card.tier}", notify=notify
-            )
-
-        steps = [(send, card.points != previous.points)]
-        if card.tier != previous.tier:
-            steps.append((tell, True))
-        try:
-            for step, notify in steps:
-                try:
-                    await step(notify)
-                except WalletApiError as exc:
-                    if not (notify and exc.quota_exceeded):
-                        raise
-                    await step(False)
-                    status, reason = 403, exc.reason
-        except WalletApiError as exc:
-            status, reason = exc.status, exc.reason or exc.rpc_status or "WalletApiError"
-        except ProviderError as exc:
-            status, reason = 0, type(exc).__name__
-        return self._outcome(card, GOOGLE_TARGET, None, status, reason, None)
-
-    async def _push(self, card: LoyaltyCard, token: str, dlid: str) -> CardDelivery:
-        """One empty push on the pass type topic (wallet.md §4); a dead token drops the
-        device's registrations."""
-        apple = self._apple()
-        status, push_id = 0, None
-        reason: str | None = "ApnsNotConfigured"
-        if apple.apns is not None:
-            headers = {} if apple.push_type is None else {"apns-push-type": apple.push_type}
-            try:
-                result = await apple.apns.send_encoded(token, card.program, headers, b"{}")
-                status, reason, push_id = result.status, result.reason, result.apns_id
-            except ProviderError as exc:
-                log.warning("pass push for %s: %s", card.card_id, exc)
-                reason = type(exc).__name__
-        outcome = self._outcome(card, token, dlid, status, reason, push_id)
-        if reason in _PRUNE_REASONS:
-            for dropped in self.store.drop_push_token(token):
-                self.emit(
-                    PassDeviceUnregistered(
-                        at=outcome.at,
-                        card_id=dropped.serial_number,
-                        device_library_id=dropped.device_library_id,
-                        reason=reason or "",
-                    )
-                )
-        return outcome
-
-    def _outcome(
-        self,
-        card: LoyaltyCard,
-        target: str,
-        device_library_id: str | None,
-        status: int,
-        reason: str | None,
-        push_id: str | None,
-    ) -> CardDelivery:
-        """Record on the timeline how ``target`` was told of the card's version."""
-        now = self.clock.now()
-        reason = None if status == 200 else reason
-        self.emit(
-            CardUpdatePushed(
-                at=now,
-                card_id=card.card_id,
-                version=card.version,
-                token=target,
-                status=status,
-                reason=reason,
-                push_id=push_id,
-            )
-        )
-        return CardDelivery(
-            card_id=card.card_id,
-            version=card.version,
-            target=target,
-            device_library_id=device_library_id,
-            outcome="accepted" if status == 200 else "failed",
-            status=status,
-            reason=reason,
-            push_id=push_id,
-            at=now,
-        )
-
 
 @dataclass(frozen=True)
 class GooglePasses:
@@ -378,17 +308,10 @@ class GooglePasses:
                 "state": "ACTIVE",
                 "accountId": user_id,
                 "accountName": name,
-                **_google_fields(points, tier),
+                **google_fields(points, tier),
             }
         )
         return class_id
-
-
-def _google_fields(points: int, tier: str) -> dict[str, Any]:
-    return {
-        "loyaltyPoints": {"label": "Points", "balance": {"int": points}},
-        "textModulesData": [{"id": "tier", "header": "Tier", "body": tier}],
-    }
 
 
 def _check_text(name: str, value: object) -> None:

@@ -85,7 +85,7 @@ def install_card_routes(app: FastAPI, cards: CardService, api_auth: Sequence[Dep
     @app.get("/v1/cards/stats", dependencies=list(api_auth))
     async def card_stats() -> dict[str, Any]:
         """Cards issued (by platform), changes, registered devices, update pushes sent,
-        accepted and failed (by reason), device log messages."""
+        accepted and failed (by reason), still pending (in the outbox), device log messages."""
         return cards.stats()
 
     @app.get("/v1/cards", response_model=list[CardOut], dependencies=list(api_auth))
@@ -105,6 +105,8 @@ def install_card_routes(app: FastAPI, cards: CardService, api_auth: Sequence[Dep
 
     @app.patch("/v1/cards/{card_id}", dependencies=list(api_auth))
     async def change_card(card_id: str, body: CardChangeIn) -> dict[str, Any]:
-        """Change points and/or tier; the card's devices are told before the answer, which is
-        the new version with each device's outcome."""
+        """Change points and/or tier; the change and the pushes it owes are stored together,
+        and the card's devices are told before the answer: the new version with each device's
+        outcome, and in ``pending`` those still owed a push (a retry after an APNs 429/5xx, sent
+        later, even after a restart)."""
         return (await cards.change(card_id, points=body.points, tier=body.tier)).to_json()

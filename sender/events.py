@@ -123,6 +123,19 @@ class CardUpdatePushed(SenderEvent):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class CardPushRetried(SenderEvent):
+    """A card's update push will be sent again after ``delay`` seconds (APNs 429/5xx, or no
+    answer); it waits in the outbox meanwhile."""
+
+    card_id: str
+    version: int
+    token: str
+    status: int
+    reason: str
+    delay: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class PassDeviceRegistered(SenderEvent):
     """PassKit web service: a device registered a pass for updates (``created`` False: again)."""
 

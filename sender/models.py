@@ -159,6 +159,8 @@ class Batch:
 
 
 CardPlatform = Literal["ios", "android"]
+#: The ``target`` of a Google Wallet card's pushes and outcomes: Google syncs the devices.
+GOOGLE_WALLET_TARGET = "google-wallet"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -215,6 +217,8 @@ class CardUpdate:
     points: int
     tier: str
     outcomes: tuple[CardDelivery, ...] = ()
+    pending: tuple[str, ...] = ()
+    """Targets still owed this change (in the outbox: being sent, or waiting for a retry)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -234,6 +238,27 @@ class CardDelivery:
     reason: str | None
     push_id: str | None
     at: float
+    attempts: int = 1
+    """Sends it took (retries included)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CardPush:
+    """One push a card change owes, in the outbox until it has an outcome: an APNs pass push
+    to one push token, or the change sent to Google Wallet (``target`` ``"google-wallet"``)."""
+
+    card_id: str
+    version: int
+    target: str
+    device_library_id: str | None
+    points_changed: bool
+    """Google: the change set new points (a notifying field, reference/wallet.md §7)."""
+    tier_changed: bool
+    """Google: the change set a new tier (told with a notifying message)."""
+    attempts: int = 0
+    """Sends made so far (each failed and was worth a retry)."""
+    taken_over_from: str | None = None
+    """The instance whose lease ran out, when this claim took the push over."""

@@ -319,7 +319,11 @@ class Simulation(CardsMixin):
             store, apns_client, fcm_client, self.clock, emit=emit, max_in_flight=_SENDER_IN_FLIGHT
         )
         self.cards = CardService(
-            store, self.clock, emit=emit, google=GooglePasses(self.google_wallet_client)
+            store,
+            self.clock,
+            emit=emit,
+            google=GooglePasses(self.google_wallet_client),
+            instance=self.sender.work.instance,
         )
         self.sender_server = SenderServer(
             create_app(self.sender, api_key=self.api_key, app_key=self.app_key, cards=self.cards),

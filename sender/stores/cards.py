@@ -1,6 +1,9 @@
 """Where the sender keeps loyalty cards, the devices registered for their passes, their changes,
 the outcome of each update push and the devices' web-service logs.
 
+A change and the pushes it owes are one transaction (``change_card`` writes the outbox,
+``card_pushes``, claimed by the caller); the outbox's claims are in ``card_outbox``.
+
 ``CardStore`` is the part of the ``Store`` protocol about cards; ``SqlCardStore`` implements it in
 the SQL both engines run (``SqlStore`` provides the transactions; tables: the cards migration of
 each engine). The only subtle rule is the update tag: each
@@ -18,7 +21,14 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Protocol
 
-from ..models import CardDelivery, CardUpdate, LoyaltyCard, PassRegistration
+from ..models import (
+    GOOGLE_WALLET_TARGET,
+    CardDelivery,
+    CardPush,
+    CardUpdate,
+    LoyaltyCard,
+    PassRegistration,
+)
 
 
 class CardStore(Protocol):
@@ -34,16 +44,33 @@ class CardStore(Protocol):
         """Every card (of one user), oldest first."""
         ...
 
-    def change_card(self, card_id: str, *, points: int, tier: str, at: float) -> LoyaltyCard | None:
+    def change_card(
+        self, card_id: str, *, points: int, tier: str, at: float, owner: str, lease: float
+    ) -> tuple[LoyaltyCard, list[CardPush]] | None:
         """Set points and tier as the next version, with the next update tag and a later
-        ``modified_at``; None for an unknown card."""
+        ``modified_at``, and put the pushes it owes in the outbox (one per push token registered
+        for an Apple pass, one for a Google card) claimed by ``owner`` for ``lease`` seconds,
+        all in one transaction; None for an unknown card."""
         ...
 
     def card_updates(self, card_id: str) -> list[CardUpdate]:
-        """Every version of the card, oldest first, each with its delivery outcomes."""
+        """Every version of the card, oldest first, each with its delivery outcomes and the
+        targets still in the outbox."""
         ...
 
-    def add_card_deliveries(self, deliveries: Sequence[CardDelivery]) -> None: ...
+    def claim_card_pushes(self, owner: str, lease: float, now: float, limit: int) -> list[CardPush]:
+        """Claim up to ``limit`` outbox pushes nobody holds (or whose lease ran out) and whose
+        retry time (on the sender's clock, ``now``) has come, for ``lease`` seconds."""
+        ...
+
+    def finish_card_push(self, push: CardPush, outcome: CardDelivery) -> None:
+        """Record the push's outcome and take it out of the outbox, in one transaction."""
+        ...
+
+    def retry_card_push(self, push: CardPush, not_before: float) -> None:
+        """Give the push back to the outbox with one more attempt counted, to be sent again
+        from ``not_before`` (the sender's clock) by whichever instance claims it."""
+        ...
 
     def register_pass(self, registration: PassRegistration) -> bool:
         """Save a device's registration for a pass; True if new. A known one takes the new
@@ -87,6 +114,7 @@ class CardStore(Protocol):
 class SqlCardStore:
     """``CardStore`` in shared SQL, for ``SqlStore`` (which provides ``_tx``, ``_read``)."""
 
+    NOW: ClassVar[str]
     CARD_TAG_LOCK: ClassVar[str | None] = None
     """A statement that serializes tag assignment within a transaction, if the engine needs one."""
 
@@ -142,14 +170,17 @@ class SqlCardStore:
             )
         return [_card(row) for row in rows]
 
-    def change_card(self, card_id: str, *, points: int, tier: str, at: float) -> LoyaltyCard | None:
+    def change_card(
+        self, card_id: str, *, points: int, tier: str, at: float, owner: str, lease: float
+    ) -> tuple[LoyaltyCard, list[CardPush]] | None:
         with self._tx() as tx:
             tag = self._next_tag(tx)
             rows = tx.query("SELECT * FROM cards WHERE card_id = ?", (card_id,))
             if not rows:
                 return None
-            version = rows[0]["version"] + 1
-            modified = max(int(at), rows[0]["modified_at"] + 1)
+            before = _card(rows[0])
+            version = before.version + 1
+            modified = max(int(at), before.modified_at + 1)
             tx.execute(
                 "UPDATE cards SET points = ?, tier = ?, version = ?, tag = ?, modified_at = ?"
                 " WHERE card_id = ?",
@@ -160,47 +191,80 @@ class SqlCardStore:
                 " VALUES (?, ?, ?, ?, ?)",
                 (card_id, version, at, points, tier),
             )
-            return _card(tx.query("SELECT * FROM cards WHERE card_id = ?", (card_id,))[0])
+            pushes = [
+                CardPush(
+                    card_id=card_id,
+                    version=version,
+                    target=target,
+                    device_library_id=dlid,
+                    points_changed=points != before.points,
+                    tier_changed=tier != before.tier,
+                )
+                for target, dlid in self._targets(tx, before)
+            ]
+            tx.executemany(
+                "INSERT INTO card_pushes (card_id, version, target, device_library_id,"
+                " points_changed, tier_changed, owner, lease_until, claims)"
+                f" VALUES (?, ?, ?, ?, ?, ?, ?, {self.NOW} + ?, 1)",
+                [
+                    (
+                        p.card_id,
+                        p.version,
+                        p.target,
+                        p.device_library_id,
+                        int(p.points_changed),
+                        int(p.tier_changed),
+                        owner,
+                        lease,
+                    )
+                    for p in pushes
+                ],
+            )
+            card = _card(tx.query("SELECT * FROM cards WHERE card_id = ?", (card_id,))[0])
+            return card, pushes
+
+    @staticmethod
+    def _targets(tx: Any, card: LoyaltyCard) -> list[tuple[str, str | None]]:
+        """Whom a change of ``card`` must tell: each push token registered for the Apple pass
+        once (several passes of a device share its token), or Google Wallet."""
+        if card.platform == "android":
+            return [(GOOGLE_WALLET_TARGET, None)]
+        tokens: dict[str, str] = {}
+        for row in tx.query(
+            "SELECT push_token, device_library_id FROM pass_registrations"
+            " WHERE pass_type_id = ? AND serial_number = ? ORDER BY registered_at,"
+            " device_library_id",
+            (card.program, card.card_id),
+        ):
+            tokens.setdefault(row["push_token"], row["device_library_id"])
+        return list(tokens.items())
 
     def card_updates(self, card_id: str) -> list[CardUpdate]:
         outcomes: dict[int, list[CardDelivery]] = {}
         for row in self._read(
             "SELECT card_id, version, target, device_library_id, outcome, status, reason,"
-            " push_id, at FROM card_deliveries WHERE card_id = ? ORDER BY rowid",
+            " push_id, at, attempts FROM card_deliveries WHERE card_id = ? ORDER BY rowid",
             (card_id,),
         ):
             outcomes.setdefault(row["version"], []).append(CardDelivery(**row))
+        pending: dict[int, list[str]] = {}
+        for row in self._read(
+            "SELECT version, target FROM card_pushes WHERE card_id = ? ORDER BY target",
+            (card_id,),
+        ):
+            pending.setdefault(row["version"], []).append(row["target"])
         return [
-            CardUpdate(**row, outcomes=tuple(outcomes.get(row["version"], ())))
+            CardUpdate(
+                **row,
+                outcomes=tuple(outcomes.get(row["version"], ())),
+                pending=tuple(pending.get(row["version"], ())),
+            )
             for row in self._read(
                 "SELECT card_id, version, at, points, tier FROM card_updates WHERE card_id = ?"
                 " ORDER BY version",
                 (card_id,),
             )
         ]
-
-    def add_card_deliveries(self, deliveries: Sequence[CardDelivery]) -> None:
-        if not deliveries:
-            return
-        with self._tx() as tx:
-            tx.executemany(
-                "INSERT INTO card_deliveries (card_id, version, target, device_library_id,"
-                " outcome, status, reason, push_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        d.card_id,
-                        d.version,
-                        d.target,
-                        d.device_library_id,
-                        d.outcome,
-                        d.status,
-                        d.reason,
-                        d.push_id,
-                        d.at,
-                    )
-                    for d in deliveries
-                ],
-            )
 
     # -- pass registrations -------------------------------------------------------------------
 
@@ -282,7 +346,7 @@ class SqlCardStore:
     def card_stats(self) -> dict[str, Any]:
         """``cards``, ``issued`` (by platform), ``updates`` (changes after issue),
         ``registered_devices`` (pass registrations), ``sent`` / ``accepted`` / ``failed`` (by
-        reason) update pushes, and ``device_logs``."""
+        reason) update pushes, ``pending`` (still owed: in the outbox) and ``device_logs``."""
         issued = {
             row["platform"]: row["n"]
             for row in self._read("SELECT platform, count(*) AS n FROM cards GROUP BY platform")
@@ -311,6 +375,7 @@ class SqlCardStore:
             "sent": int(totals["sent"]),
             "accepted": int(totals["accepted"]),
             "failed": failed,
+            "pending": count("SELECT count(*) AS n FROM card_pushes"),
             "device_logs": count("SELECT count(*) AS n FROM pass_logs"),
         }
 

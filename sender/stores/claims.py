@@ -1,5 +1,6 @@
 """Work shared between sender instances, in SQL both engines run: claims with leases on
-queued notifications and on batches of their audience (see ``protocol`` for the contract).
+queued notifications, on batches of their audience (see ``protocol`` for the contract) and on
+the card pushes of the outbox (``card_outbox``).
 
 Claims lock the rows they read with the engine's ``LOCK`` clause (``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL; SQLite's write transactions already serialize), and judge leases on the database's
@@ -109,10 +110,14 @@ class WorkQueries(SqlBase):
             )
 
     def renew_claims(self, owner: str, lease: float) -> int:
-        return self._write(
-            f"UPDATE batches SET lease_until = {self.NOW} + ? WHERE owner = ? AND done = 0",
-            (lease, owner),
-        )
+        with self._tx() as tx:
+            return tx.execute(
+                f"UPDATE batches SET lease_until = {self.NOW} + ? WHERE owner = ? AND done = 0",
+                (lease, owner),
+            ) + tx.execute(
+                f"UPDATE card_pushes SET lease_until = {self.NOW} + ? WHERE owner = ?",
+                (lease, owner),
+            )
 
     def release_claims(self, owner: str) -> None:
         with self._tx() as tx:
@@ -122,3 +127,4 @@ class WorkQueries(SqlBase):
     def _release(tx: Tx, where: str, params: Sequence[Any]) -> None:
         tx.execute(f"UPDATE batches SET owner = NULL WHERE done = 0 AND {where}", params)
         tx.execute(f"UPDATE notifications SET owner = NULL WHERE {where}", params)
+        tx.execute(f"UPDATE card_pushes SET owner = NULL WHERE {where}", params)

@@ -128,6 +128,24 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         message TEXT NOT NULL
     );
     """,
+    # 5: the outbox of card pushes, written with the change that owes them; claimed like batches.
+    """
+    CREATE TABLE card_pushes (
+        card_id TEXT NOT NULL REFERENCES cards (card_id),
+        version INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        device_library_id TEXT,
+        points_changed INTEGER NOT NULL DEFAULT 0,
+        tier_changed INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        not_before REAL,
+        owner TEXT,
+        lease_until REAL,
+        claims INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (card_id, version, target)
+    );
+    ALTER TABLE card_deliveries ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
+    """,
 )
 
 POSTGRES_MIGRATIONS: tuple[str, ...] = (
@@ -247,5 +265,24 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         at DOUBLE PRECISION NOT NULL,
         message TEXT NOT NULL
     );
+    """,
+    # 3: the outbox of card pushes, written with the change that owes them; claimed like batches.
+    """
+    CREATE TABLE card_pushes (
+        rowid BIGSERIAL UNIQUE,
+        card_id TEXT NOT NULL REFERENCES cards (card_id),
+        version INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        device_library_id TEXT,
+        points_changed INTEGER NOT NULL DEFAULT 0,
+        tier_changed INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        not_before DOUBLE PRECISION,
+        owner TEXT,
+        lease_until DOUBLE PRECISION,
+        claims INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (card_id, version, target)
+    );
+    ALTER TABLE card_deliveries ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
     """,
 )

@@ -9,7 +9,8 @@ Sending is shared out as *work*: a queued notification is claimed by one instanc
 its audience into batches of tokens (``add_batches``); any instance then claims a batch
 (``claim_batch``), sends to its tokens and marks it finished (``finish_batch``). Claims carry a
 lease on the database's clock: the owner renews it while it works (``renew_claims``), and when an
-instance dies its claims are taken over once the lease has run out.
+instance dies its claims are taken over once the lease has run out. The pushes a loyalty-card
+change owes are shared the same way (``CardStore``: an outbox written with the change).
 """
 
 from __future__ import annotations
@@ -100,9 +101,9 @@ class Store(CardStore, Protocol):
         ...
 
     def renew_claims(self, owner: str, lease: float) -> int:
-        """Extend the lease of every unfinished batch ``owner`` holds by ``lease`` seconds from
-        now; how many. (A notification's claim lasts only while its audience is resolved, in
-        one step: it is never renewed.)"""
+        """Extend the lease of every unfinished batch and card push ``owner`` holds by
+        ``lease`` seconds from now; how many. (A notification's claim lasts only while its
+        audience is resolved, in one step: it is never renewed.)"""
         ...
 
     def release_claims(self, owner: str) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from ..models import Delivery, Device, EngagementEvent, Notification, Segment, Status
 from .base import chunks, device_of, notification_of, segment_of
+from .card_outbox import CardOutboxQueries
 from .cards import SqlCardStore
 from .claims import WorkQueries
 from .stats import StatsQueries
@@ -24,7 +25,7 @@ _DELIVERY_COLUMNS = (
 )
 
 
-class SqlStore(WorkQueries, StatsQueries, SqlCardStore):
+class SqlStore(WorkQueries, CardOutboxQueries, StatsQueries, SqlCardStore):
     """Everything but connections, transactions and migrations, which subclasses own."""
 
     # -- devices ------------------------------------------------------------------------------

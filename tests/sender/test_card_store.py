@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sender.models import CardDelivery, LoyaltyCard, PassRegistration
+from sender.stores import Store
 
 PASS_TYPE = "pass.com.example.loyalty"
 
@@ -31,17 +32,22 @@ def _registration(device: str, serial: str, token: str = "ab" * 32) -> PassRegis
     )
 
 
+def _change(store: Store, card_id: str, points: int, tier: str, at: float) -> LoyaltyCard | None:
+    written = store.change_card(card_id, points=points, tier=tier, at=at, owner="a", lease=30)
+    return None if written is None else written[0]
+
+
 def test_each_change_takes_the_next_tag_and_a_later_second(any_store):
     """Tags increase over all cards; Last-Modified seconds increase per card even within one
     second (a same-second change is never mistaken for no change)."""
     first = any_store.add_card(_card("c1"))
     second = any_store.add_card(_card("c2"))
-    changed = any_store.change_card("c1", points=20, tier="Gold", at=100.5)
+    changed = _change(any_store, "c1", 20, "Gold", 100.5)
     assert (first.tag, second.tag, changed.tag) == (1, 2, 3)
     assert (first.version, changed.version) == (1, 2)
     assert changed.modified_at == first.modified_at + 1
     assert (changed.points, changed.tier) == (20, "Gold")
-    assert any_store.change_card("nope", points=1, tier="x", at=1.0) is None
+    assert _change(any_store, "nope", 1, "x", 1.0) is None
 
 
 def test_updated_serials_are_those_of_the_device_changed_since_a_tag(any_store):
@@ -52,7 +58,7 @@ def test_updated_serials_are_those_of_the_device_changed_since_a_tag(any_store):
     any_store.register_pass(_registration("d1", "c2"))
     any_store.register_pass(_registration("d2", "c2"))
     assert any_store.updated_serials("d1", PASS_TYPE, None) == [("c1", 1), ("c2", 2)]
-    any_store.change_card("c1", points=1, tier="t", at=200.0)
+    _change(any_store, "c1", 1, "t", 200.0)
     assert any_store.updated_serials("d1", PASS_TYPE, 2) == [("c1", 3)]
     assert any_store.updated_serials("d2", PASS_TYPE, 2) == []
     assert any_store.device_known("d2") and not any_store.device_known("d3")
@@ -84,26 +90,27 @@ def test_a_dead_token_drops_every_registration_using_it(any_store):
 def test_updates_carry_their_outcomes_and_stats_count_them(any_store):
     """card_updates lists every version with its deliveries; card_stats adds them up."""
     any_store.add_card(_card())
-    any_store.change_card("c1", points=30, tier="Silver", at=300.0)
-    any_store.add_card_deliveries(
-        [
+    any_store.register_pass(_registration("d1", "c1", "t1"))
+    any_store.register_pass(_registration("d2", "c1", "t2"))
+    written = any_store.change_card("c1", points=30, tier="Silver", at=300.0, owner="a", lease=30)
+    assert written is not None
+    for push, (outcome, status, reason) in zip(
+        written[1], (("accepted", 200, None), ("failed", 410, "Unregistered")), strict=True
+    ):
+        any_store.finish_card_push(
+            push,
             CardDelivery(
                 card_id="c1",
                 version=2,
-                target=token,
-                device_library_id="d1",
-                outcome=outcome,
+                target=push.target,
+                device_library_id=push.device_library_id,
+                outcome=outcome,  # type: ignore[arg-type]
                 status=status,
                 reason=reason,
                 push_id=None,
                 at=300.0,
-            )
-            for token, outcome, status, reason in (
-                ("t1", "accepted", 200, None),
-                ("t2", "failed", 410, "Unregistered"),
-            )
-        ]
-    )
+            ),
+        )
     any_store.add_pass_log(301.0, ["a", "b"])
     updates = any_store.card_updates("c1")
     assert [(u.version, len(u.outcomes)) for u in updates] == [(1, 0), (2, 2)]
