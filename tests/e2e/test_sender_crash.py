@@ -7,9 +7,7 @@ survivor takes the killed one's batches over once their lease runs out.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
 import httpx
@@ -18,6 +16,7 @@ import pytest
 from fakeproviders.ca import LocalCA
 from sender import open_store
 from sender.models import Device
+from tests.e2e.sender_process import start_sender
 from tests.sender.providers import APP_ID, Providers, running_providers
 
 DEVICES = {"sqlite": 5_000, "postgres": 2_000}
@@ -29,9 +28,7 @@ LEASE = 2.0
 async def _start_sender(
     providers: Providers, database: str, log: Path
 ) -> tuple[asyncio.subprocess.Process, str]:
-    """Run ``python -m sender`` (the pushsim-sender entry point); returns it and its URL."""
-    env = {
-        **os.environ,
+    variables = {
         **providers.sender_environment(),
         "PUSHSIM_SENDER_API_KEY": API_KEY,
         "PUSHSIM_SENDER_APP_KEY": "crash-app-key",
@@ -40,22 +37,7 @@ async def _start_sender(
         "PUSHSIM_SENDER_LEASE": str(LEASE),
         "PUSHSIM_SENDER_POLL_INTERVAL": "0.1",
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sender",
-        "--port",
-        "0",
-        "--database",
-        database,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=log.open("ab"),
-    )
-    assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), 20)
-    assert line.startswith(b"pushsim-sender listening on "), line + log.read_bytes()[-2000:]
-    return process, line.decode().rsplit(" ", 1)[-1].strip()
+    return await start_sender(variables, database, log)
 
 
 def _register(providers: Providers, database: str, count: int) -> list[str]:
