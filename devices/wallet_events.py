@@ -87,3 +87,19 @@ class WalletLogged(DeviceEvent):
     wallet: str
     pass_type: str
     message: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WalletRequestRetried(DeviceEvent):
+    """Apple: a call to a pass's web service failed (no answer, or a server error) and Wallet
+    tries it again after ``delay`` seconds (reference/wallet.md §1; the schedule is [U])."""
+
+    wallet: str
+    method: str
+    url: str
+    status: int
+    """The failed answer's HTTP status; 0 when none came (``error`` says why)."""
+    error: str | None
+    attempt: int
+    """The try that failed (1 = the first)."""
+    delay: float

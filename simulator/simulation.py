@@ -30,6 +30,7 @@ from devices.app_server import AppServerMessage, WebhookRequest, WebhookTemplate
 from devices.behaviour import Reaction, UserBehaviour
 from devices.events import NotificationDisplayed
 from devices.phone import AndroidPhone, IosPhone, Phone
+from devices.wallet import WalletRetry
 from fakeproviders.apns import ApnsOptions, FakeApns
 from fakeproviders.ca import LocalCA
 from fakeproviders.faults import Fault, FaultInjector
@@ -164,6 +165,7 @@ class Simulation(CardsMixin):
         wallet_issuer_id: str = DEFAULT_WALLET_ISSUER_ID,
         wallet_options: WalletOptions | None = None,
         fcm_options: FcmOptions | None = None,
+        wallet_retry: WalletRetry | None = None,
     ) -> None:
         """``app_ids`` are the apps the fakes serve; ``team_id``/``key_id`` and ``project_id``
         reuse a team's own ids. A user's own backend comes in through three hooks:
@@ -173,7 +175,9 @@ class Simulation(CardsMixin):
         invalidation_delay=0)`` for a 410 right after the first push that reached an uninstalled
         app; the default is a day, reference/devices.md §1.5); ``fcm_options`` the fake FCM
         (e.g. ``FcmOptions(uninstall_delay=3600)``: UNREGISTERED an hour after the phone reported
-        an uninstalled app; the default is 0, devices.md §2.6)."""
+        an uninstalled app; the default is 0, devices.md §2.6); ``wallet_retry`` when the
+        iPhones' Wallet tries a failed web-service call again (Apple's schedule is unknown: the
+        default is 4 tries, 10 s apart doubling, on the simulation's clock)."""
         self.state_dir = Path(state_dir) if state_dir is not None else default_state_dir()
         self.clock = clock or VirtualClock()
         self.timeline = Timeline()
@@ -190,6 +194,7 @@ class Simulation(CardsMixin):
         self.wallet_issuer_id = wallet_issuer_id
         self.wallet_options = wallet_options
         self.fcm_options = fcm_options
+        self.wallet_retry = wallet_retry or WalletRetry()
         self._reactions: set[asyncio.Task[None]] = set()
         self.api_key = secrets.token_urlsafe(24)
         self.app_key = secrets.token_urlsafe(24)
@@ -246,7 +251,7 @@ class Simulation(CardsMixin):
         ):
             await fake.start(port=port)
             stack.push_async_callback(fake.stop)
-        self.apple_wallet = AppleWallet(wallet)
+        self.apple_wallet = AppleWallet(wallet, retry=self.wallet_retry)
         await self.apple_wallet.start(self.apns_production, clock=self.clock)
         stack.push_async_callback(self.apple_wallet.stop)
         self.fcm = FakeFcm(

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from cryptography import x509
 
-from devices.wallet import HttpRequest, HttpResponse, WalletSetup
+from devices.wallet import HttpRequest, HttpResponse, WalletRetry, WalletSetup
 from fakeproviders.apns import FakeApns
 from fakeproviders.apns.passes import PassTypeCertificate, issue_pass_type_certificate
 from fakeproviders.ca import LocalCA
@@ -95,18 +95,25 @@ class AppleWalletCredentials:
 class AppleWallet:
     """Passes in a running simulation; ``start`` and ``stop`` with it."""
 
-    def __init__(self, credentials: AppleWalletCredentials) -> None:
+    def __init__(
+        self, credentials: AppleWalletCredentials, *, retry: WalletRetry | None = None
+    ) -> None:
+        """``retry``: when the phones' Wallet tries a failed web-service call again."""
         self.credentials = credentials
         self.pass_type_id = credentials.pass_type_id
+        self.retry = retry or WalletRetry()
         self.client: ApnsClient | None = None
         self.http: PhoneHttpLink | None = None
         self._http_client: httpx.AsyncClient | None = None
         self._stranger: PassSigner | None = None
+        self._clock: VirtualClock | None = None
+        self._timers: set[asyncio.Task[None]] = set()
 
     async def start(self, production: FakeApns, *, clock: VirtualClock) -> None:
         """The sender's certificate client for the production fake APNs, and the phones'
         HTTP client."""
         credentials = self.credentials
+        self._clock = clock
         self.client = ApnsClient(
             url=production.url,
             team_id=None,
@@ -142,7 +149,24 @@ class AppleWallet:
             trusted_roots=(self.credentials.root,),
             intermediates=(self.credentials.wwdr,),
             allow_http=True,
+            later=self.later,
+            retry=self.retry,
         )
+
+    def later(self, seconds: float, callback: Callable[[], None]) -> None:
+        """The phones' timer: ``callback`` once ``seconds`` of the simulation's clock passed
+        (at once when the clock is advanced past it)."""
+        clock = self._clock
+        if clock is None:
+            raise RuntimeError("start the Apple Wallet wiring first")
+
+        async def wait() -> None:
+            await clock.sleep(seconds)
+            callback()
+
+        task = asyncio.get_running_loop().create_task(wait())
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
 
     def endpoints(self, apns_url: str) -> dict[str, Any]:
         """What an issuer of passes needs (``endpoints.json``): the Pass Type ID certificate,
@@ -179,6 +203,8 @@ class AppleWallet:
             await self.http.drain()
 
     async def stop(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
         with contextlib.suppress(Exception):
             await self.drain()
         if self.client is not None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from devices.wallet import HttpRequest, HttpResponse, Wallet, WalletSetup
+from devices.wallet import HttpRequest, HttpResponse, Wallet, WalletRetry, WalletSetup
 from fakeproviders.ca import LocalCA
 from sender.pkpass import PassSigner, build_pkpass
 from tests.wallet_support import PASS_TYPE_ID, root_of, signer_for, store_card
@@ -35,9 +35,17 @@ class Service:
         self.last_modified: str | None = "Mon, 18 Sep 2017 13:07:08 GMT"
         self.pass_status = 200
         self.online = True
+        self.failures: list[tuple[str, str, HttpResponse]] = []
+        """Scripted failed answers: (method, part of the URL, answer), each used once."""
 
     def __call__(self, request: HttpRequest, then: Callable[[HttpResponse], None]) -> None:
         self.requests.append(request)
+        for failure in self.failures:
+            method, part, reply = failure
+            if request.method == method and part in request.url:
+                self.failures.remove(failure)
+                then(reply)
+                return
         path = request.url.removeprefix(URL)
         if request.method == "POST" and path.startswith("/v1/devices/"):
             then(HttpResponse(201))
@@ -62,15 +70,37 @@ def signer(ca: LocalCA) -> PassSigner:
     return signer_for(ca)
 
 
+class Timers:
+    """The phone's timer, fired by hand: what the simulation's clock does when it advances."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[float, Callable[[], None]]] = []
+
+    def __call__(self, seconds: float, callback: Callable[[], None]) -> None:
+        self.waiting.append((seconds, callback))
+
+    def fire(self) -> list[float]:
+        """Run every waiting callback (and not those they start); the waits they had."""
+        due, self.waiting = self.waiting, []
+        for _, callback in due:
+            callback()
+        return [seconds for seconds, _ in due]
+
+
 @pytest.fixture
 def lab(ca, signer) -> dict[str, Any]:
-    service = Service(signer)
+    return _lab(ca, signer, Service(signer))
+
+
+def _lab(
+    ca: LocalCA, signer: PassSigner, service: Service, timers: Timers | None = None
+) -> dict[str, Any]:
     events: list[tuple[Any, dict[str, Any]]] = []
     shown: list[tuple[str | None, str]] = []
     online = {"yes": True}
     wallet = Wallet(
         "phone-1",
-        WalletSetup(http=service, trusted_roots=(root_of(ca),)),
+        WalletSetup(http=service, trusted_roots=(root_of(ca),), later=timers),
         Tokens(),  # type: ignore[arg-type]
         now=lambda: 1_700_000_000.0,
         emit=lambda kind, **fields: events.append((kind, fields)),
@@ -84,6 +114,7 @@ def lab(ca, signer) -> dict[str, Any]:
         "events": events,
         "shown": shown,
         "online": online,
+        "timers": timers,
     }
 
 
@@ -188,3 +219,77 @@ def test_offline_requests_wait_until_the_phone_is_online(lab):
     lab["wallet"].came_online()
     [delete] = lab["service"].sent("DELETE", "/registrations/")
     assert delete.headers["authorization"] == "ApplePass a-secret-of-sixteen-plus"
+
+
+def test_the_retry_schedule_grows_then_gives_up() -> None:
+    """No answer or a 5xx: waits of 10, 20, 40 s, then no fourth retry (the default, [U])."""
+    failed = HttpResponse(0, error="ConnectError")
+    assert [WalletRetry().wait(failed, n) for n in (1, 2, 3, 4)] == [10.0, 20.0, 40.0, None]
+    assert WalletRetry(max_wait=15).wait(HttpResponse(503), 2) == 15.0
+
+
+def test_only_failures_are_retried() -> None:
+    """An answer that is not a failure (200, 304, 401, 404) is never tried again; a 5xx is,
+    unless ``server_errors`` is off."""
+    retry = WalletRetry()
+    assert [retry.wait(HttpResponse(s), 1) for s in (200, 304, 401, 404)] == [None] * 4
+    assert retry.wait(HttpResponse(503), 1) == 10.0
+    assert WalletRetry(server_errors=False).wait(HttpResponse(503), 1) is None
+
+
+def _retrying_lab(ca: LocalCA, signer: PassSigner, *failures: tuple[str, str, int]):
+    service = Service(signer)
+    service.failures = [
+        (method, part, HttpResponse(status, error=None if status else "ConnectError"))
+        for method, part, status in failures
+    ]
+    return _lab(ca, signer, service, Timers())
+
+
+def _retried(lab: dict[str, Any]) -> list[tuple[str, int, int, float]]:
+    return [
+        (f["method"], f["status"], f["attempt"], f["delay"])
+        for kind, f in lab["events"]
+        if kind.__name__ == "WalletRequestRetried"
+    ]
+
+
+def test_a_registration_without_answer_is_retried_with_growing_waits(ca, signer) -> None:
+    """No answer twice: the registration is sent again after 10 s, then 20 s, and then
+    succeeds; nothing is logged meanwhile."""
+    lab = _retrying_lab(ca, signer, ("POST", "/registrations/", 0), ("POST", "/registrations/", 0))
+    assert "PassRegistered" not in _names(lab)
+    assert lab["timers"].fire() == [10.0]
+    assert lab["timers"].fire() == [20.0]
+    assert "PassRegistered" in _names(lab)
+    assert _retried(lab) == [("POST", 0, 1, 10.0), ("POST", 0, 2, 20.0)]
+    assert len(lab["service"].sent("POST", "/registrations/")) == 3
+    assert _logged(lab) == []
+
+
+def test_the_update_pull_retries_the_serials_and_the_pass(ca, signer) -> None:
+    """A 503 on "what changed?" and on the pass: each is asked again, and the update shows."""
+    lab = _retrying_lab(ca, signer)
+    lab["service"].failures = [
+        ("GET", f"/registrations/{PASS_TYPE_ID}", HttpResponse(503)),
+        ("GET", "/v1/passes/", HttpResponse(503)),
+    ]
+    _push(lab, {"serialNumbers": [SERIAL], "lastUpdated": "7"}, points=150)
+    assert lab["timers"].fire() == [10.0]  # the serials again
+    assert lab["timers"].fire() == [10.0]  # the pass again
+    assert lab["shown"] == [("Shop", "You now have 150 points")]
+    assert [m for m, *_ in _retried(lab)] == ["GET", "GET"]
+
+
+def test_a_call_that_keeps_failing_is_given_up_and_logged(ca, signer) -> None:
+    """Four 503s on the pass: three retries, then one 'Get pass task' line, whose POST to
+    /v1/log is itself retried when it fails."""
+    lab = _retrying_lab(ca, signer)
+    lab["service"].failures = [("GET", "/v1/passes/", HttpResponse(503)) for _ in range(4)]
+    lab["service"].failures.append(("POST", "/v1/log", HttpResponse(0, error="ConnectError")))
+    _push(lab, {"serialNumbers": [SERIAL], "lastUpdated": "7"}, points=150)
+    assert [lab["timers"].fire() for _ in range(3)] == [[10.0], [20.0], [40.0]]
+    assert [m for m in _logged(lab) if "Get pass task" in m and "HTTP 503" in m]
+    assert lab["timers"].fire() == [10.0]  # the log line again
+    assert len(lab["service"].sent("POST", "/v1/log")) == 2
+    assert lab["shown"] == []

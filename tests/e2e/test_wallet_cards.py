@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import socket
+
+from sender.pkpass import build_pkpass
 from simulator import Simulation
+from tests.wallet_support import store_card
 
 
 async def test_control_api_issues_adds_changes_and_switches_a_card(pushsim: Simulation, control):
@@ -77,3 +81,29 @@ async def test_an_offline_phone_catches_up_when_back_online(pushsim: Simulation)
     assert phone.wallet.get(pass_type, card["card_id"]).fields["points"] == 9
     shown = await pushsim.expect("NotificationDisplayed", notification=card["card_id"])
     assert shown.body == "You now have 9 points"
+
+
+async def test_wallet_retries_an_unreachable_web_service_on_the_simulation_clock(
+    pushsim: Simulation,
+) -> None:
+    """A pass whose web service does not answer: Wallet registers again after 10 s, then 20 s
+    of the simulation's clock (advanced, not waited for), then gives up and logs it."""
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/passkit"
+    signer = pushsim.apple_wallet.credentials.signer
+    card = store_card(
+        url=url, passTypeIdentifier=signer.pass_type_id, teamIdentifier=signer.team_id
+    )
+    iphone = pushsim.add_iphone()
+    assert iphone.wallet.add(build_pkpass(card, signer)) is not None
+    first = await pushsim.expect("WalletRequestRetried", phone=iphone.phone_id, attempt=1)
+    assert (first.method, first.status, first.delay) == ("POST", 0, 10.0)
+    pushsim.advance(10)
+    second = await pushsim.expect("WalletRequestRetried", phone=iphone.phone_id, attempt=2)
+    assert second.delay == 20.0
+    pushsim.advance(20)
+    await pushsim.expect("WalletRequestRetried", phone=iphone.phone_id, attempt=3)
+    pushsim.advance(40)
+    logged = await pushsim.expect("WalletLogged", phone=iphone.phone_id)
+    assert "Register task" in logged.message
