@@ -59,21 +59,30 @@ def observed_requests(
     )
 
 
+_PUSHES = (NotificationAccepted, NotificationRejected)
+
+
 async def wait_until_quiet(
-    timeline: Timeline, *, quiet: float, timeout: float, first: float | None = None
+    timeline: Timeline,
+    *,
+    quiet: float,
+    timeout: float,
+    first: float | None = None,
+    since: int | None = None,
 ) -> None:
     """Return once no push was answered for ``quiet`` real seconds (``first`` for the first
-    one: a backend may take a while to start sending); TimeoutError after ``timeout`` (a sender
-    that never stops)."""
+    one: a backend may take a while to start sending; a push answered after timeline seq
+    ``since`` was that first one); TimeoutError after ``timeout`` (a sender that never stops)."""
     activity = asyncio.Event()
 
     def on_event(event: Any) -> None:
-        if isinstance(event, NotificationAccepted | NotificationRejected):
+        if isinstance(event, _PUSHES):
             activity.set()
 
     unsubscribe = timeline.subscribe(on_event)
     deadline = time.monotonic() + timeout
-    window = quiet if first is None else first
+    started = since is not None and any(timeline.events(kind, since=since) for kind in _PUSHES)
+    window = quiet if first is None or started else first
     try:
         while True:
             activity.clear()

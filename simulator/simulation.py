@@ -189,6 +189,9 @@ class Simulation(CardsMixin):
         self.send_hook = send_hook
         # Notifications given to pushsim's sender that sending_done() has not yet seen finished.
         self._unfinished: list[str] = []
+        # The timeline's seq when another backend was last asked to send: its pushes after it,
+        # even those answered before sending_done() is called, show that it has started.
+        self._asked_at_seq = 0
         self.backend = backend
         self.apns_options = apns_options
         self.wallet_issuer_id = wallet_issuer_id
@@ -547,6 +550,7 @@ class Simulation(CardsMixin):
             **request,
             "data": {**request["data"], "notification_id": notification_id},
         }
+        self._asked_at_seq = self.timeline.last_seq
         try:
             await hook.send(notification, self.sender_api)
         except HookError as exc:
@@ -619,10 +623,12 @@ class Simulation(CardsMixin):
 
         pushsim's sender says so exactly: every notification :meth:`notify` gave it is done
         (answered, retried, pruned). Another backend is judged from outside: the fakes have seen
-        no push request for ``quiet`` real seconds (``first`` before the first one). At most
-        ``timeout`` seconds."""
+        no push request for ``quiet`` real seconds (``first`` before the first one since it was
+        last asked to send). At most ``timeout`` seconds."""
         if not self.uses_pushsim_sender:
-            await wait_until_quiet(self.timeline, quiet=quiet, first=first, timeout=timeout)
+            await wait_until_quiet(
+                self.timeline, quiet=quiet, first=first, timeout=timeout, since=self._asked_at_seq
+            )
             return
         async with asyncio.timeout(timeout):
             while self._unfinished:
