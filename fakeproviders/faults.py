@@ -22,6 +22,10 @@ class Fault:
     """Integer seconds for a ``Retry-After`` header (429, 503)."""
     latency: float = 0.0
     """Seconds to wait before answering (real seconds; the server awaits them)."""
+    invalidated_at: float | None = None
+    """APNs 410 only: when the token became invalid (UNIX seconds), the body's ``timestamp``
+    (in milliseconds); default the time of the request. One before the token's registration
+    makes a stale 410 that a sender must not prune on (reference/sender-rules.md APNS-410-TS)."""
     goaway: bool = False
     """HTTP/2 only: after answering, end the connection with GOAWAY (APNs: JSON ``reason``)."""
     times: int | None = None
@@ -59,6 +63,8 @@ class FaultInjector:
             raise ValueError(f"times must be at least 1 (got {fault.times})")
         if fault.latency < 0:
             raise ValueError(f"latency must not be negative (got {fault.latency})")
+        if fault.invalidated_at is not None and fault.status != 410:
+            raise ValueError(f"invalidated_at is for 410 answers only (got status {fault.status})")
         added = replace(fault, fault_id=f"fault-{next(self._ids)}")
         self._faults.append(added)
         return added

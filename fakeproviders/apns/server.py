@@ -344,7 +344,8 @@ class FakeApns:
         default = _DEFAULT_FAULT_REASON.get(status, ApnsReason.InternalServerError)
         apns_id = request_apns_id(request.headers)
         now = self.clock.now()
-        timestamp = int(now * 1000) if status == 410 else None
+        invalid_since = now if fault.invalidated_at is None else fault.invalidated_at
+        timestamp = int(invalid_since * 1000) if status == 410 else None
         rejected = Rejected(status, fault.reason or default.wire, apns_id, timestamp, token)
         headers: tuple[tuple[str, str], ...] = (
             ("content-type", "application/json"),

@@ -52,8 +52,11 @@ def test_clear_one_or_all():
 
 
 def test_bad_faults_are_refused():
-    """times below 1 and negative latency are refused with a clear message."""
+    """times below 1, negative latency and a 410 timestamp on another status are refused with a
+    clear message."""
     with pytest.raises(ValueError, match="times"):
         FaultInjector().add(Fault(status=500, times=0))
     with pytest.raises(ValueError, match="latency"):
         FaultInjector().add(Fault(latency=-1))
+    with pytest.raises(ValueError, match="invalidated_at is for 410 answers only"):
+        FaultInjector().add(Fault(status=404, invalidated_at=1.0))
