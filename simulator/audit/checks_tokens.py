@@ -36,6 +36,39 @@ async def _prune_404(ctx: AuditContext) -> Verdict:
     return await _prune(ctx, "android", 404, "UNREGISTERED")
 
 
+#: How long before its registration a stale 410 says the token became invalid: more than the
+#: clock runs ahead of real time in an audit (the checks that advance it run last), so an outside
+#: backend that stamps registrations with real time sees it as older too.
+STALE = 86400.0
+
+
+async def _prune_410_timestamp(ctx: AuditContext) -> Verdict:
+    user, (phone,) = await ctx.user(["ios"])
+    token = ctx.token(phone)
+    registered = ctx.sim.clock.now()  # the app posted its token just before
+    after: list[int] = []
+    for invalidated_at in (registered - STALE, None):  # stale, then current: after registering
+        ctx.sim.fault(
+            "apns",
+            status=410,
+            reason="Unregistered",
+            token=token,
+            times=1,
+            invalidated_at=invalidated_at,
+        )
+        await ctx.notify(user)
+        since = ctx.sim.clock.now()
+        await ctx.notify(user)
+        after.append(len(ctx.requests(token, since)))
+    kept, pruned = after
+    evidence = (
+        f"token {short(token)}: after a 410 whose timestamp is a day before the app posted the "
+        f"token, {kept} request(s) to it for the next notification; after a 410 timestamped "
+        f"after that, {pruned}"
+    )
+    return passed(evidence) if kept == 1 and pruned == 0 else failed(evidence)
+
+
 async def _rotation(ctx: AuditContext) -> Verdict:
     user, (phone,) = await ctx.user(["ios"])
     old = ctx.token(phone)
@@ -73,6 +106,15 @@ TOKEN_CHECKS = (
         "again).",
         "A3 handling-notification-responses-from-apns; AF5 (developer.apple.com/forums/thread/806522)",
         _prune_410,
+    ),
+    Check(
+        "APNS-410-TS",
+        "prunes on a 410 only if the token was not posted again since",
+        "A 410's timestamp (milliseconds) is when the token became invalid: prune only if the "
+        "token's last registration is older; keep a token the app posted after it.",
+        "A3 handling-notification-responses-from-apns; pushy PushNotificationResponse "
+        "(getTokenInvalidationTimestamp)",
+        _prune_410_timestamp,
     ),
     Check(
         "FCM-PRUNE-404",

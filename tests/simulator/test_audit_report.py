@@ -9,10 +9,11 @@ from simulator.audit import CATALOGUE
 from simulator.audit.model import CheckResult, Verdict
 from simulator.audit.report import json_report, junit_xml, table
 
+CHECKS = {c.check_id: c for c in CATALOGUE}
 RESULTS = [
-    CheckResult(CATALOGUE[0], Verdict("pass", "0 request(s) after the first 410"), 1.5),
-    CheckResult(CATALOGUE[1], Verdict("fail", "2 request(s) after the first 404"), 2.0),
-    CheckResult(CATALOGUE[2], Verdict("error", "TimeoutError: no phone"), 0.5),
+    CheckResult(CHECKS["APNS-PRUNE-410"], Verdict("pass", "0 request(s) after the first 410"), 1.5),
+    CheckResult(CHECKS["FCM-PRUNE-404"], Verdict("fail", "2 request(s) after the first 404"), 2.0),
+    CheckResult(CHECKS["TOKEN-ROTATION"], Verdict("error", "TimeoutError: no phone"), 0.5),
 ]
 
 
