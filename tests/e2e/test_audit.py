@@ -31,7 +31,7 @@ async def test_the_naive_backend_fails_exactly_the_checks_it_should(state_dir):
         state_dir=state_dir, **backend_options("tests/audit/naive_backend.py")
     ) as sim:
         # It never retries slowly: a short patience for what it never delivers.
-        results = await run_audit(sim, context=AuditContext(sim, patience=3.0))
+        results = await run_audit(sim, context=AuditContext(sim, patience=2.0))
     failed = {r.check.check_id for r in results if r.verdict.outcome == "fail"}
     assert failed == {c.check_id for c in CATALOGUE} - NAIVE_PASSES, table(results)
     assert all(r.verdict.outcome != "error" for r in results), table(results)
@@ -44,7 +44,8 @@ async def test_a_sender_that_loses_pushes_fails_the_goaway_and_refresh_checks(st
     """The other direction of the two checks the naive backend passes: a backend that accepts
     notifications and sends nothing is caught (0 of 3 shown; nothing shown an hour later)."""
     async with Simulation(state_dir=state_dir, send_hook=SendHook(command=["true"])) as sim:
-        context = AuditContext(sim, patience=1.0)
+        # It never sends: no need to wait long for a first push.
+        context = AuditContext(sim, first=0.5, patience=1.0)
         for check in select(only=NAIVE_PASSES):
             verdict = await check.run(context)
             assert verdict.outcome == "fail", f"{check.check_id}: {verdict}"
@@ -53,6 +54,7 @@ async def test_a_sender_that_loses_pushes_fails_the_goaway_and_refresh_checks(st
 #: A cheap, stable part of the card of aioapns + PyFCM (README "Test your own backend").
 THIRD_PARTY = {
     "APNS-PRUNE-410": "pass",
+    "APNS-410-TS": "fail",
     "APNS-JWT-REUSE": "pass",
     "APNS-CONN-REUSE": "pass",
     "PAYLOAD-SIZE": "fail",
@@ -62,7 +64,8 @@ THIRD_PARTY = {
 
 async def test_unmodified_third_party_libraries_are_graded_through_the_hooks(state_dir):
     """aioapns and PyFCM from PyPI, unmodified, behind a tiny backend: graded like any sender
-    (aioapns does not renew its JWT on ExpiredProviderToken, nothing checks payload sizes)."""
+    (aioapns does not renew its JWT on ExpiredProviderToken, nothing checks payload sizes, the
+    glue prunes on every 410 whatever its timestamp)."""
     async with Simulation(
         state_dir=state_dir, **backend_options("tests/audit/thirdparty_backend.py")
     ) as sim:
