@@ -23,6 +23,7 @@ from .payloads import apns_push, encode, fcm_message
 from .policy import RetryPolicy, Verdict, judge_apns, judge_fcm
 from .recorder import DeliveryRecorder
 from .stores import Store
+from .validation import storable
 
 log = logging.getLogger(__name__)
 
@@ -174,14 +175,16 @@ class Deliverer:
     ) -> None:
         now = self.clock.now()
         accepted = result.verdict is Verdict.ACCEPTED
-        reason = None if accepted else (result.reason or f"HTTP {result.status}")
+        # What a provider answered is kept as it came, except NUL, which PostgreSQL cannot store.
+        reason = None if accepted else storable(result.reason or f"HTTP {result.status}")
+        push_id = storable(result.push_id)
         self.recorder.add(
             Delivery(
                 notification_id=notification.id,
                 token=device.token,
                 platform=device.platform,
                 outcome="accepted" if accepted else "failed",
-                push_id=result.push_id,
+                push_id=push_id,
                 http_status=result.status,
                 reason=reason,
                 at=now,
@@ -197,7 +200,7 @@ class Deliverer:
                     token=device.token,
                     app_id=device.app_id,
                     platform=device.platform,
-                    push_id=result.push_id or "",
+                    push_id=push_id or "",
                 )
             )
             return
@@ -217,7 +220,7 @@ class Deliverer:
                 token=device.token,
                 app_id=device.app_id,
                 platform=device.platform,
-                push_id=result.push_id,
+                push_id=push_id,
                 status=result.status,
                 reason=reason or "",
             )

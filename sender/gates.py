@@ -3,6 +3,7 @@
 ``BodyGate`` reads a request body only from a caller it admits, and only up to a limit: a body
 over the limit is refused as soon as that is known (from ``content-length``, or when the bytes
 read pass the limit), so an unauthenticated or oversized upload costs neither memory nor parsing.
+A URL whose path or query holds NUL (``%00``) is refused (422) before any route looks it up.
 A JSON body must be strict JSON: no ``NaN``/``Infinity``, no lone UTF-16 surrogate (which no
 database, log or terminal downstream can encode), no nesting past ``MAX_DEPTH``.
 ``LoopbackGate`` keeps a loopback API from browsers: only loopback ``Host`` names (DNS rebinding
@@ -88,6 +89,10 @@ class BodyGate:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if "\x00" in str(scope.get("path", "")) or b"%00" in bytes(scope.get("query_string", b"")):
+            # No id or value may hold NUL: PostgreSQL's text cannot, so neither may SQLite's.
+            await refuse(send, 422, "the URL holds NUL (%00), which no id or value may contain")
             return
         headers = _headers(scope)
         length = headers.get(b"content-length", b"")

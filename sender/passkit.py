@@ -168,7 +168,8 @@ def install_passkit_routes(app: FastAPI, cards: CardService) -> None:
         if (
             not isinstance(logs, list)
             or len(logs) > MAX_LOGS
-            or not all(isinstance(m, str) and len(m) <= 4096 for m in logs)
+            # NUL: PostgreSQL's text cannot hold it (sender.validation refuses it everywhere).
+            or not all(isinstance(m, str) and len(m) <= 4096 and "\x00" not in m for m in logs)
         ):
             return Response(status_code=400)
         now = cards.clock.now()

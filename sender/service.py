@@ -234,7 +234,7 @@ class SenderService:
 
     def record_event(self, notification_id: str, token: str, event: str) -> EngagementEvent:
         """Store what the user did with a notification (``received``, ``opened``, ``dismissed``)."""
-        check_engagement(token, event)
+        check_engagement(notification_id, token, event)
         self.get_notification(notification_id)
         record = EngagementEvent(
             notification_id=notification_id,

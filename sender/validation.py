@@ -54,7 +54,7 @@ def check_device(
         _non_empty("installation_id", installation_id)
     if platform not in PLATFORMS:
         raise InvalidInput("platform", f"must be one of {', '.join(PLATFORMS)}")
-    _utf8("token", token)
+    _text("token", token)
     _non_empty("app_id", app_id)
     _non_empty("user_id", user_id)
     _non_empty("token", token)
@@ -75,7 +75,7 @@ def check_request(request: NotificationRequest) -> None:
     for name in ("title", "body", "collapse_key", "sound", "thread_id", "category"):
         value = getattr(request, name)
         if value is not None:
-            _utf8(name, value)
+            _text(name, value)
     if request.kind not in KINDS:
         raise InvalidInput("kind", f"must be one of {', '.join(KINDS)}")
     if request.kind == "alert" and not (request.title or request.body):
@@ -96,7 +96,7 @@ def check_request(request: NotificationRequest) -> None:
             raise InvalidInput(f"data.{key}", "keys and values must be strings")
         if key in _RESERVED_KEYS or key.startswith(_RESERVED_PREFIXES):
             raise InvalidInput(f"data.{key}", "reserved key")
-        _utf8(f"data.{key}", key + value)
+        _text(f"data.{key}", key + value)
     _check_size(request)
 
 
@@ -159,22 +159,33 @@ def check_segment(segment: Segment) -> None:
         _non_empty("user_ids", user_id)
 
 
-def check_engagement(token: str, event: str) -> None:
-    """Raise ``InvalidInput`` unless ``event`` is a known engagement and ``token`` is text."""
+def check_engagement(notification_id: str, token: str, event: str) -> None:
+    """Raise ``InvalidInput`` unless ``event`` is a known engagement and the ids are text."""
     if event not in ENGAGEMENTS:
         raise InvalidInput("event", f"must be one of {', '.join(ENGAGEMENTS)}")
+    _non_empty("notification_id", notification_id)
     _non_empty("token", token)
 
 
 def _non_empty(name: str, value: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(name, "must be a non-empty string")
-    _utf8(name, value)
+    _text(name, value)
 
 
-def _utf8(name: str, value: str) -> None:
-    # JSON can carry lone surrogates ("\ud800") that no store or provider can encode.
+def _text(name: str, value: str) -> None:
+    # JSON can carry lone surrogates ("\ud800") that no store or provider can encode, and NUL
+    # ("\u0000"), which PostgreSQL's text cannot hold while SQLite's can: refused before any
+    # store sees it, so that both stores take exactly the same strings.
+    if "\x00" in value:
+        raise InvalidInput(name, "must not contain NUL (U+0000)")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidInput(name, "must be valid Unicode text") from None
+
+
+def storable(text: str | None) -> str | None:
+    """``text`` with any NUL replaced by U+FFFD: for strings a provider gave (an error reason,
+    a message id), which are recorded whatever they hold."""
+    return text.replace("\x00", "\ufffd") if text is not None else None

@@ -258,9 +258,11 @@ async def test_log_stores_the_messages(world):
     assert (await world["http"].get("/v1/cards/stats")).json()["device_logs"] >= 2
 
 
-@pytest.mark.parametrize("body", [b"", b"{}", b'{"logs": "x"}', b'{"logs": [1]}', b"[]"])
+@pytest.mark.parametrize(
+    "body", [b"", b"{}", b'{"logs": "x"}', b'{"logs": [1]}', b"[]", b'{"logs": ["a\\u0000b"]}']
+)
 async def test_log_with_a_bad_body_is_400(world, body):
-    """A body that is not {"logs": [strings]}: 400."""
+    """A body that is not {"logs": [strings]}, or a message holding NUL (no store takes it): 400."""
     assert (await world["http"].post("/passkit/v1/log", content=body)).status_code == 400
 
 
