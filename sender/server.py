@@ -9,34 +9,53 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 from collections.abc import Iterator
 from typing import Any
 
+import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 HEADER_TIMEOUT = 10.0
 """Seconds a client has to send a whole request head, from its connection or its last answer."""
+BODY_TIMEOUT = 30.0
+"""Seconds a client has to send a whole request body, from the end of its head (a 1 MiB body,
+the most the APIs read, then needs 35 KB/s)."""
 IDLE_TIMEOUT = 5.0
 """Seconds a connection may stay idle after an answer (uvicorn's keep-alive timeout)."""
 
 
-def _timed_h11(header_timeout: float) -> type[asyncio.Protocol]:
-    """uvicorn's h11 protocol with a request-head timeout.
+def _timed_h11(header_timeout: float, body_timeout: float) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol with a request-head timeout and a request-body timeout.
 
     uvicorn's keep-alive timer stops at the first byte a client sends, so a client that
     connects and says nothing, or trickles a request head byte by byte, would hold its
-    connection for ever (slowloris). This timer stops only at a complete request head.
+    connection for ever (slowloris). The head timer stops only at a complete request head.
+    uvicorn has no time limit on a body either: a client may announce a megabyte and send it a
+    byte a second (slow POST). The body timer gives the whole body ``body_timeout`` seconds from
+    the end of its head; then the answer is 408 and the connection closes (RFC 9110 §15.5.9),
+    or, when the app has already answered, the connection just closes.
     """
 
     class TimedH11Protocol(H11Protocol):
         _head_timer: asyncio.TimerHandle | None = None
         _armed_for: object = None
+        _body_timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm()
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            # h11 is in SEND_BODY from a request head until its body's end, even when the app
+            # answered early and uvicorn throws the rest of the body away.
+            if self.conn.their_state is not h11.SEND_BODY:
+                self._stop_body_timer()
+            elif self._body_timer is None:
+                self._body_timer = self.loop.call_later(body_timeout, self._body_timed_out)
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
@@ -45,6 +64,7 @@ def _timed_h11(header_timeout: float) -> type[asyncio.Protocol]:
         def connection_lost(self, exc: Exception | None) -> None:
             if self._head_timer is not None:
                 self._head_timer.cancel()
+            self._stop_body_timer()
             super().connection_lost(exc)
 
         def _arm(self) -> None:
@@ -61,6 +81,36 @@ def _timed_h11(header_timeout: float) -> type[asyncio.Protocol]:
                 return  # a request head arrived
             if not self.transport.is_closing():
                 self.transport.close()
+
+        def _stop_body_timer(self) -> None:
+            if self._body_timer is not None:
+                self._body_timer.cancel()
+                self._body_timer = None
+
+        def _body_timed_out(self) -> None:
+            self._body_timer = None
+            if self.transport.is_closing() or self.conn.their_state is not h11.SEND_BODY:
+                return
+            cycle = self.cycle
+            if cycle is not None and not cycle.response_started:
+                # The app is still waiting for the body: it will read a disconnect, and
+                # anything it answers then is dropped.
+                cycle.disconnected = True
+                cycle.message_event.set()
+                message = f"the request body did not arrive within {body_timeout:g} s"
+                body = json.dumps({"error": {"code": 408, "message": message}}).encode()
+                headers = [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ]
+                with contextlib.suppress(h11.LocalProtocolError):
+                    self.transport.write(
+                        self.conn.send(h11.Response(status_code=408, headers=headers))
+                        + self.conn.send(h11.Data(data=body))
+                        + self.conn.send(h11.EndOfMessage())
+                    )
+            self.transport.close()
 
     return TimedH11Protocol
 
@@ -107,6 +157,7 @@ class SenderServer:
         port: int = 0,
         shutdown_timeout: int = 2,
         header_timeout: float = HEADER_TIMEOUT,
+        body_timeout: float = BODY_TIMEOUT,
         idle_timeout: float = IDLE_TIMEOUT,
     ) -> None:
         self._app = app
@@ -114,6 +165,7 @@ class SenderServer:
         self._port = port
         self._shutdown_timeout = shutdown_timeout
         self._header_timeout = header_timeout
+        self._body_timeout = body_timeout
         self._idle_timeout = idle_timeout
         self._socket: socket.socket | None = None
         self._server: _InProcessServer | None = None
@@ -148,7 +200,7 @@ class SenderServer:
             access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=self._shutdown_timeout,
-            http=_timed_h11(self._header_timeout),
+            http=_timed_h11(self._header_timeout, self._body_timeout),
             timeout_keep_alive=self._idle_timeout,  # type: ignore[arg-type]
         )
         server = self._server = _InProcessServer(config)

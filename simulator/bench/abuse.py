@@ -163,6 +163,10 @@ def plan(endpoints: dict[str, Any], *, quick: bool = False) -> list[tuple[str, A
                 partial(attacks.big_body, target, headers=headers, size=size),
             ),
         ]
+        if not quick:  # each lasts the listener's body timeout (sender.server.BODY_TIMEOUT)
+            chosen.append(
+                (f"{listener}: slow body", partial(attacks.slow_body, target, headers=headers))
+            )
     return chosen
 
 

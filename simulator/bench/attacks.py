@@ -294,6 +294,30 @@ def slow_head(target: Target, *, seconds: float = 30.0, every: float = 0.2) -> O
     return _run(target, pieces(), seconds, batch=1, h2=False)
 
 
+def slow_body(
+    target: Target,
+    *,
+    path: str = "/",
+    headers: tuple[tuple[str, str], ...] = (),
+    seconds: float = 60.0,
+    every: float = 0.2,
+) -> Outcome:
+    """An HTTP/1.1 POST with a whole head announcing 100,000 bytes of body, then the body one
+    byte at a time (slow POST): the server must answer (408) or close at its body timeout."""
+    size = 100_000
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {size}\r\n"
+    head += "Content-Type: application/json\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in headers) + "\r\n"
+
+    def pieces() -> Iterator[bytes]:
+        yield head.encode()
+        for _ in range(size):
+            time.sleep(every)
+            yield b" "
+
+    return _run(target, pieces(), seconds, batch=1, count_bytes=True, h2=False)
+
+
 def big_body(
     target: Target,
     *,

@@ -22,6 +22,7 @@ from fakeproviders.clock import WallClock
 from fakeproviders.hypercorn_server import HypercornServer, ServerLimits
 from fakeproviders.proxy import ConnectProxy
 from sender import SenderServer
+from sender.gates import BodyGate
 from simulator.bench import attacks
 from simulator.bench.abuse import CONTROL_LIMIT, Prober, plan, rss_mb, running_up
 
@@ -110,9 +111,10 @@ async def _app(scope: Any, receive: Any, send: Any) -> None:
 
 @contextlib.asynccontextmanager
 async def _listener(
-    kind: str, ca: LocalCA, handshake: float = 5.0
+    kind: str, ca: LocalCA, handshake: float = 5.0, *, reads_body: bool = True
 ) -> AsyncIterator[attacks.Target]:
-    """A listener of each kind whose header and idle timeouts are ``SHORT``."""
+    """A listener of each kind whose header, body and idle timeouts are ``SHORT``; the HTTP
+    API's app answers after reading the body, or at once without ``reads_body``."""
     if kind == "apns":
         server: Any = FakeApns(
             clock=WallClock(), ssl_context=ca.server_ssl_context(alpn=("h2",)),
@@ -127,7 +129,13 @@ async def _listener(
     elif kind == "proxy":
         server = ConnectProxy({}, head_timeout=SHORT)
     else:
-        server = SenderServer(_app, header_timeout=SHORT, idle_timeout=SHORT)
+        # The APIs' gate reads a body before their routes do (as the sender and control APIs).
+        server = SenderServer(
+            BodyGate(_app) if reads_body else _app,
+            header_timeout=SHORT,
+            body_timeout=SHORT,
+            idle_timeout=SHORT,
+        )
     await server.start()
     try:
         yield attacks.Target(server.port, tls=kind in ("apns", "fcm"), alpn=())
@@ -164,3 +172,19 @@ async def test_a_request_head_sent_byte_by_byte_is_cut_off(kind: str, ca: LocalC
     async with _listener(kind, ca) as target:
         outcome = await asyncio.to_thread(attacks.slow_head, target, seconds=5.0, every=0.05)
     assert outcome.closed and outcome.seconds < 3.0, outcome
+
+
+async def test_a_request_body_sent_byte_by_byte_gets_408(ca: LocalCA) -> None:
+    """Slow POST: a whole head, then a body trickled byte by byte, is answered 408 and closed
+    at the body timeout, although bytes keep coming."""
+    async with _listener("http-api", ca) as target:
+        outcome = await asyncio.to_thread(attacks.slow_body, target, seconds=5.0, every=0.05)
+    assert outcome.closed and outcome.status == 408 and outcome.seconds < 3.0, outcome
+
+
+async def test_a_body_trickled_after_the_answer_is_cut_off(ca: LocalCA) -> None:
+    """An app that answered before reading the body does not let the client hold the
+    connection by trickling that body: it is closed at the body timeout."""
+    async with _listener("http-api", ca, reads_body=False) as target:
+        outcome = await asyncio.to_thread(attacks.slow_body, target, seconds=5.0, every=0.05)
+    assert outcome.closed and outcome.status == 204 and outcome.seconds < 3.0, outcome
