@@ -79,8 +79,9 @@ class BodyGate:
         admits: Callable[[Headers], Refusal | None] | None = None,
         open_paths: tuple[str, ...] = (),
     ) -> None:
-        """``open_paths``: path prefixes whose callers authenticate otherwise (``admits`` is not
-        asked; the size limit still holds)."""
+        """``open_paths``: path prefixes served by another protocol's rules (the PassKit web
+        service): their callers authenticate otherwise (``admits`` is not asked) and their
+        routes answer a NUL in the URL in that protocol's codes; the size limit still holds."""
         self.app = app
         self.max_bytes = max_bytes
         self.admits = admits
@@ -90,14 +91,15 @@ class BodyGate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if "\x00" in str(scope.get("path", "")) or b"%00" in bytes(scope.get("query_string", b"")):
+        path = str(scope.get("path", ""))
+        open_path = bool(self.open_paths) and path.startswith(self.open_paths)
+        if not open_path and ("\x00" in path or b"%00" in bytes(scope.get("query_string", b""))):
             # No id or value may hold NUL: PostgreSQL's text cannot, so neither may SQLite's.
             await refuse(send, 422, "the URL holds NUL (%00), which no id or value may contain")
             return
         headers = _headers(scope)
         length = headers.get(b"content-length", b"")
         has_body = scope["method"] in _BODY_METHODS or length not in (b"", b"0")
-        open_path = bool(self.open_paths) and str(scope.get("path", "")).startswith(self.open_paths)
         if has_body and self.admits is not None and not open_path:
             refusal = self.admits(headers)
             if refusal is not None:

@@ -41,7 +41,7 @@ def install_passkit_routes(app: FastAPI, cards: CardService) -> None:
     def authorized(pass_type_id: str, serial: str, authorization: str | None) -> LoyaltyCard | None:
         """The card if ``Authorization: ApplePass <token>`` is its token (§1)."""
         scheme, _, token = (authorization or "").partition(" ")
-        card = cards.store.get_card(serial) if len(serial) <= MAX_ID else None
+        card = cards.store.get_card(serial) if _usable_id(serial) else None
         if (
             card is None
             or card.platform != "ios"
@@ -103,9 +103,13 @@ def install_passkit_routes(app: FastAPI, cards: CardService) -> None:
             if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
                 return Response(status_code=400)
             since = int(raw)
-        if not cards.store.device_known(device_id):
+        if not _usable_id(device_id) or not cards.store.device_known(device_id):
             return Response(status_code=404)
-        found = cards.store.updated_serials(device_id, pass_type_id, since)
+        found = (
+            cards.store.updated_serials(device_id, pass_type_id, since)
+            if _usable_id(pass_type_id)
+            else []
+        )
         if not found:
             return Response(status_code=204)
         body = {
@@ -149,7 +153,7 @@ def install_passkit_routes(app: FastAPI, cards: CardService) -> None:
         card = authorized(pass_type_id, serial, authorization)
         if card is None:
             return Response(status_code=401)
-        if cards.store.unregister_pass(device_id, pass_type_id, serial):
+        if _usable_id(device_id) and cards.store.unregister_pass(device_id, pass_type_id, serial):
             emit(
                 PassDeviceUnregistered(
                     at=cards.clock.now(),
@@ -182,7 +186,7 @@ def install_passkit_routes(app: FastAPI, cards: CardService) -> None:
     @app.get(PREFIX + "/download/{serial}/{secret}.pkpass", tags=tags)
     async def download(serial: str, secret: str) -> Response:
         """The card's download link (what an issuer's web page or e-mail links to)."""
-        card = cards.store.get_card(serial) if len(serial) <= MAX_ID else None
+        card = cards.store.get_card(serial) if _usable_id(serial) else None
         if (
             card is None
             or card.platform != "ios"
@@ -216,6 +220,8 @@ def _last_modified(card: LoyaltyCard) -> str:
 
 
 def _usable_id(value: str) -> bool:
+    # An id no store holds is looked up nowhere: printable excludes NUL, which PostgreSQL's
+    # text cannot hold (its lookup would fail, SQLite's would find nothing).
     return 0 < len(value) <= MAX_ID and value.isprintable()
 
 

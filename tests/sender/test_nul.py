@@ -13,10 +13,13 @@ from typing import Any
 import httpx
 import pytest
 
+from fakeproviders.ca import LocalCA
 from sender import ApnsClient, FcmClient, SenderService, Store, create_app
+from sender.cards import ApplePasses, CardService
 from sender.events import SenderEvent
 from sender.policy import RetryPolicy
 from tests.sender.conftest import ManualClock, Script, apns_error
+from tests.wallet_support import PASS_TYPE_ID, signer_for
 
 API = {"Authorization": "Bearer api-secret"}
 APP = {"X-App-Key": "app-secret"}
@@ -122,3 +125,59 @@ async def test_provider_reason_with_nul_is_stored_replaced(
     assert await service.wait(notification_id, 10)
     [delivery] = any_store.deliveries(notification_id)
     assert delivery.reason == "Bad\ufffdThing"
+
+
+async def test_passkit_ids_with_nul_get_apples_codes(
+    any_store: Store, apns: ApnsClient, clock: ManualClock, ca: LocalCA
+) -> None:
+    """The PassKit web service answers ids holding NUL as ids it never gave out (Apple's
+    codes: 401, 404, 200), on PostgreSQL as on SQLite, and never looks them up."""
+    cards = CardService(
+        any_store,
+        clock,
+        lambda event: None,
+        apple=ApplePasses(
+            signer=signer_for(ca), web_service_url="https://sender.test/passkit", apns=apns
+        ),
+    )
+    app = create_app(
+        SenderService(any_store, None, None, clock), api_key="k", app_key="a", cards=cards
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://sender.test"
+    ) as http:
+        card = (
+            await http.post(
+                "/v1/cards",
+                json={"user_id": "alice", "platform": "ios", "points": 1},
+                headers={"Authorization": "Bearer k"},
+            )
+        ).json()
+        auth = {"Authorization": f"ApplePass {cards.get(card['card_id']).auth_token}"}
+        devices = "/passkit/v1/devices"
+        serial = card["card_id"]
+        answers = {
+            "register, NUL device": await http.post(
+                f"{devices}/d%00/registrations/{PASS_TYPE_ID}/{serial}",
+                json={"pushToken": "ab"},
+                headers=auth,
+            ),
+            "register, NUL serial": await http.post(
+                f"{devices}/d/registrations/{PASS_TYPE_ID}/s%00", json={"pushToken": "ab"}
+            ),
+            "serials, NUL device": await http.get(f"{devices}/d%00/registrations/{PASS_TYPE_ID}"),
+            "unregister, NUL device": await http.delete(
+                f"{devices}/d%00/registrations/{PASS_TYPE_ID}/{serial}", headers=auth
+            ),
+            "latest pass, NUL serial": await http.get(f"/passkit/v1/passes/{PASS_TYPE_ID}/s%00"),
+            "download, NUL serial": await http.get("/passkit/download/s%00/x.pkpass"),
+        }
+    codes = {name: response.status_code for name, response in answers.items()}
+    assert codes == {
+        "register, NUL device": 400,
+        "register, NUL serial": 401,
+        "serials, NUL device": 404,
+        "unregister, NUL device": 200,
+        "latest pass, NUL serial": 401,
+        "download, NUL serial": 404,
+    }
