@@ -276,7 +276,7 @@ class PushsimApp(PlaybackMixin, PhoneActions):
     async def flush(self) -> None:
         """Bring the screen up to date: phones added or removed, dirty phones, new timeline rows,
         counters, the providers' requests, the faults in force."""
-        if self._sim is None or not self.screen_stack or self._exit:
+        if self._sim is None or not self.screen_stack or self._exit or not self.redraw_due():
             return
         with contextlib.suppress(NoMatches):  # raised while the app exits and the screen goes
             await self._redraw(self._sim, self.main_screen)

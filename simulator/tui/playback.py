@@ -7,6 +7,8 @@ and goes back to the live one on ``b`` (or when the next scenario starts). The s
 :class:`PacedSimulation`: the same simulation, except that each awaited step (``notify``,
 ``wait_for``, ``expect``, ``notification``, ``settle``) first pauses ``pace`` real seconds, so the
 phones and the timeline can be watched between steps. The scenario files are not changed.
+At pace 0 the steps come faster than an eye follows, so the screen is redrawn only once a second
+while the scenario plays (a repaint costs the scenario's time), and once more when it ends.
 """
 
 from __future__ import annotations
@@ -130,16 +132,37 @@ class PlaybackMixin(App[int]):
         """The simulation the TUI was started for (``pushsim up``'s, or its own)."""
         self.scenario_status = ""
         self.last_playback: PlaybackResult | None = None
+        self.playback_started = asyncio.Event()
+        """Set when a scenario's simulation is shown and its script starts (cleared when the
+        next one is chosen)."""
         self.playback_finished = asyncio.Event()
         """Set when a scenario finished playing (cleared when the next one starts)."""
+        self.full_speed_redraw = 1.0
+        """Real seconds between redraws while a scenario plays at full speed (pace 0): its
+        steps come faster than an eye follows, and each redraw (a repaint of the screen) takes
+        the scenario's time."""
         self._played: tuple[Simulation, Any] | None = None
         """The scenario's simulation and the function that stops following it."""
+        self._full_speed = False
+        """A scenario plays at pace 0 (redraws are spaced out)."""
+        self._last_redraw = 0.0
         self._live_dashboard = self.dashboard
 
     @property
     def playing_in_own_simulation(self) -> bool:
         """Whether a scenario's simulation is on screen instead of the live one."""
         return self._played is not None
+
+    def redraw_due(self) -> bool:
+        """Whether the refresh timer should redraw now: always, except while a scenario plays
+        at full speed, then once every ``full_speed_redraw`` seconds (and when it ends)."""
+        if not self._full_speed:
+            return True
+        now = asyncio.get_running_loop().time()
+        if now - self._last_redraw < self.full_speed_redraw:
+            return False
+        self._last_redraw = now
+        return True
 
     def action_scenario(self) -> None:
         self.push_screen(ScenarioScreen(scenario_choices(self.scenarios_dir)), self._play_chosen)
@@ -153,6 +176,7 @@ class PlaybackMixin(App[int]):
         return self.run_worker(self._play(path), group="scenario", exclusive=True)
 
     async def _play(self, path: Path) -> PlaybackResult:
+        self.playback_started.clear()
         self.playback_finished.clear()
         await self._leave_played()
         try:
@@ -175,7 +199,13 @@ class PlaybackMixin(App[int]):
         def on_step(step: str) -> None:
             self.scenario_status = f"{name} ▶ {step}"
 
-        return self._finished(await play(script, sim, pace=self.pace, on_step=on_step))
+        self._full_speed, self._last_redraw = self.pace == 0, asyncio.get_running_loop().time()
+        self.playback_started.set()
+        try:
+            result = await play(script, sim, pace=self.pace, on_step=on_step)
+        finally:
+            self._full_speed = False
+        return self._finished(result)
 
     def _finished(self, result: PlaybackResult) -> PlaybackResult:
         self.last_playback = result

@@ -1,10 +1,15 @@
-"""The whole scenario library plays from the TUI, the way ``p`` plays a scenario, and passes."""
+"""Scenario playback in the TUI: the whole library plays, the way ``p`` plays a scenario, and
+passes; at full speed the screen is not repainted at every step."""
 
 from __future__ import annotations
+
+import asyncio
+from pathlib import Path
 
 from simulator import DEFAULT_APP_ID, Simulation
 from simulator.scenarios import find_scenario_files
 from simulator.tui.playback import scenario_choices
+from simulator.tui.widgets.fleet import Fleet
 from tests.tui.conftest import tui
 
 
@@ -27,3 +32,28 @@ async def test_every_library_scenario_plays_from_the_tui_and_passes(sim: Simulat
         assert app.last_playback is not None and app.last_playback.passed
         assert sim.clock.now() - clock < 60 and sim.apns.faults.active() == []
         assert sim.fcm.faults.active() == []
+
+
+async def test_at_full_speed_the_screen_waits_for_the_scenario(
+    sim: Simulation, tmp_path: Path
+) -> None:
+    """While a scenario plays at pace 0 the refresh does not redraw more often than
+    ``full_speed_redraw`` seconds; once it ends, the next refresh shows where it got to."""
+    script = tmp_path / "waits.py"
+    script.write_text(
+        '"""Adds a phone, then waits for it to go offline."""\n'
+        "async def scenario(sim):\n"
+        "    sim.add_iphone('watched')\n"
+        "    await sim.wait_for('PhoneWentOffline', timeout=30)\n"
+    )
+    async with tui(sim) as (app, _):
+        app.full_speed_redraw = 60.0
+        app.play_scenario(script)
+        await asyncio.wait_for(app.playback_started.wait(), 10)
+        fleet = app.main_screen.query_one(Fleet)
+        await app.flush()
+        assert [p.phone_id for p in app.sim.phones] == ["watched"] and fleet.phones == []
+        app.sim.phones[0].go_offline()
+        await asyncio.wait_for(app.playback_finished.wait(), 10)
+        await app.flush()
+        assert [p.phone_id for p in fleet.phones] == ["watched"]
