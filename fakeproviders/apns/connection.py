@@ -87,8 +87,10 @@ class ApnsConnection(asyncio.Protocol):
         authenticate: Authenticator,
         on_open: Callable[[ApnsConnection], None],
         on_close: Callable[[ApnsConnection], None],
+        on_too_many_streams: Callable[[], None] = lambda: None,
     ) -> None:
         self._handler = handler
+        self._on_too_many_streams = on_too_many_streams
         self._options = options
         self._authenticate = authenticate
         self._on_open = on_open
@@ -167,6 +169,7 @@ class ApnsConnection(asyncio.Protocol):
                 if self._ending:
                     return
         except h2.exceptions.TooManyStreamsError:
+            self._on_too_many_streams()
             # h2 queued its own GOAWAY (PROTOCOL_ERROR); send APNs's instead (pushy#356, §4).
             self._h2.data_to_send()
             frame = GoAwayFrame(

@@ -140,6 +140,9 @@ class FakeApns:
         self._connections: set[ApnsConnection] = set()
         self.connections_opened = 0
         """TLS connections accepted so far (a sender should reuse a few, not open one per push)."""
+        self.streams_over_limit = 0
+        """Times a client opened a stream beyond the MAX_CONCURRENT_STREAMS it was given; each
+        ended its connection with GOAWAY (reference/apns.md §4)."""
 
     @classmethod
     def pair(
@@ -415,7 +418,11 @@ class FakeApns:
             authenticate=self._authenticate,
             on_open=self._opened,
             on_close=self._connections.discard,
+            on_too_many_streams=self._too_many_streams,
         )
+
+    def _too_many_streams(self) -> None:
+        self.streams_over_limit += 1
 
     def _port(self, index: int) -> int:
         if len(self._servers) <= index or not self._servers[index].sockets:

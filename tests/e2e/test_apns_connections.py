@@ -185,7 +185,8 @@ async def test_exceeding_the_stream_limit_gets_goaway_refused_stream(
     apns: FakeApns, ca: LocalCA
 ) -> None:
     """Opening a second stream while only one is allowed gets GOAWAY REFUSED_STREAM with APNs's
-    plain-text "Maximum active streams violated" (pushy#356); other clients are still served."""
+    plain-text "Maximum active streams violated" (pushy#356), and is counted; other clients are
+    still served."""
     raw = await RawH2.open(apns.port, no_alpn_context(ca))
     try:
         for _ in range(2):  # sent before the server's SETTINGS (limit 1) are read
@@ -196,6 +197,7 @@ async def test_exceeding_the_stream_limit_gets_goaway_refused_stream(
         goaway = goaway_of(raw)
         assert goaway.error_code == h2.errors.ErrorCodes.REFUSED_STREAM
         assert goaway.additional_data == b"Maximum active streams violated for this endpoint."
+        assert apns.streams_over_limit == 1  # what `pushsim audit` H2-MAX-STREAMS reads
     finally:
         await raw.close()
     await still_serving(apns, ca)
