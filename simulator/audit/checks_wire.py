@@ -104,6 +104,34 @@ async def _goaway(ctx: AuditContext) -> Verdict:
     return passed(evidence) if shown == 3 else failed(evidence)
 
 
+#: Pushes sent at once to one user's phones on a new connection.
+BURST = 6
+
+
+async def _max_streams(ctx: AuditContext) -> Verdict:
+    warm_user, (warm,) = await ctx.user(["ios"])
+    user, phones = await ctx.user(["ios"] * BURST)
+    # A GOAWAY ends the sender's connection, so the burst goes out on a new one, where APNs
+    # allows one stream until the first authenticated answer (reference/apns.md §4).
+    ctx.sim.fault("apns", goaway=True, token=ctx.token(warm), times=1)
+    await ctx.notify(warm_user)
+    apns = ctx.sim.apns
+    over, opened, since = apns.streams_over_limit, apns.connections_opened, ctx.sim.clock.now()
+    seq = ctx.sim.timeline.last_seq
+    await ctx.notify(user)
+    over, opened = apns.streams_over_limit - over, apns.connections_opened - opened
+    sent = [len(ctx.requests(ctx.token(p), since)) for p in phones]
+    if not over and not all(sent):  # passing needs the burst to have been sent
+        return Verdict("error", f"the burst was not sent: requests per phone {sent}")
+    shown = sum(ctx.shown(p, seq) for p in phones)
+    evidence = (
+        f"{BURST} pushes at once after a GOAWAY, on {opened} new connection(s) (one stream "
+        f"until the first authenticated answer): {over} stream(s) opened beyond the server's "
+        f"MAX_CONCURRENT_STREAMS; {shown} of {BURST} shown"
+    )
+    return passed(evidence) if over == 0 else failed(evidence)
+
+
 def _headers(ctx: AuditContext, token: str, since: int) -> list[tuple[dict[str, str], str]]:
     return [
         ({k.lower(): v for k, v in e.headers}, e.payload) for e in ctx.apns_entries(token)[since:]
@@ -179,6 +207,16 @@ WIRE_CHECKS = (
         "After GOAWAY, open a new connection and go on; every notification is delivered.",
         "A1 (GOAWAY carries a JSON reason); RFC 9113 §6.8; pushy #865",
         _goaway,
+    ),
+    Check(
+        "H2-MAX-STREAMS",
+        "keeps within the server's MAX_CONCURRENT_STREAMS",
+        "Never more open streams than the server's SETTINGS_MAX_CONCURRENT_STREAMS, following its "
+        "changes; on a new APNs connection one stream until the first authenticated answer "
+        f"(here: {BURST} pushes at once right after a GOAWAY).",
+        "RFC 9113 §5.1.2; A1 sending-notification-requests-to-apns (one stream until a valid "
+        "token); pushy #356, #732",
+        _max_streams,
     ),
     Check(
         "APNS-PUSHTYPE",

@@ -11,9 +11,11 @@ from simulator.audit.report import table
 from simulator.backend import SendHook
 from tests.audit.backends import backend_options
 
-#: What tests/audit/naive_backend.py does right: a new connection (so GOAWAY cannot hurt it)
-#: and a fresh JWT (so it is never an hour old) for every push.
-NAIVE_PASSES = {"H2-GOAWAY", "APNS-JWT-REFRESH"}
+#: What tests/audit/naive_backend.py does right thanks to a new connection for every push (so a
+#: GOAWAY cannot hurt it and it never has two streams open on one) and a fresh JWT for every push
+#: (so it is never an hour old). The other direction of each is tested below.
+LOSES_PUSHES_FAILS = {"H2-GOAWAY", "APNS-JWT-REFRESH"}
+NAIVE_PASSES = LOSES_PUSHES_FAILS | {"H2-MAX-STREAMS"}
 
 
 async def test_pushsims_own_sender_passes_every_check(state_dir):
@@ -25,7 +27,7 @@ async def test_pushsims_own_sender_passes_every_check(state_dir):
 
 
 async def test_the_naive_backend_fails_exactly_the_checks_it_should(state_dir):
-    """A JWT per request, never prunes, retries everything at once…: every check but the two
+    """A JWT per request, never prunes, retries everything at once…: every check but the three
     it happens to satisfy fails, each with evidence from the fakes' logs."""
     async with Simulation(
         state_dir=state_dir, **backend_options("tests/audit/naive_backend.py")
@@ -41,14 +43,28 @@ async def test_the_naive_backend_fails_exactly_the_checks_it_should(state_dir):
 
 
 async def test_a_sender_that_loses_pushes_fails_the_goaway_and_refresh_checks(state_dir):
-    """The other direction of the two checks the naive backend passes: a backend that accepts
-    notifications and sends nothing is caught (0 of 3 shown; nothing shown an hour later)."""
+    """The other direction of H2-GOAWAY and APNS-JWT-REFRESH, which the naive backend passes: a
+    backend that accepts notifications and sends nothing is caught (0 of 3 shown; nothing shown
+    an hour later)."""
     async with Simulation(state_dir=state_dir, send_hook=SendHook(command=["true"])) as sim:
         # It never sends: no need to wait long for a first push.
         context = AuditContext(sim, first=0.5, patience=1.0)
-        for check in select(only=NAIVE_PASSES):
+        for check in select(only=LOSES_PUSHES_FAILS):
             verdict = await check.run(context)
             assert verdict.outcome == "fail", f"{check.check_id}: {verdict}"
+
+
+async def test_a_sender_opening_streams_beyond_the_servers_limit_fails_h2_max_streams(state_dir):
+    """The other direction of H2-MAX-STREAMS: a backend that sends all of a notification's
+    streams at once on a new connection, before APNs's SETTINGS allow more than one, is caught
+    (tests/audit/greedy_backend.py)."""
+    async with Simulation(
+        state_dir=state_dir, **backend_options("tests/audit/greedy_backend.py")
+    ) as sim:
+        (check,) = select(only=["H2-MAX-STREAMS"])
+        verdict = await check.run(AuditContext(sim, patience=2.0))
+    assert verdict.outcome == "fail", verdict
+    assert "1 stream(s) opened beyond the server's MAX_CONCURRENT_STREAMS" in verdict.evidence
 
 
 #: A cheap, stable part of the card of aioapns + PyFCM (README "Test your own backend").
