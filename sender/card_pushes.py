@@ -84,7 +84,7 @@ class CardPusher:
         self._poll = poll_interval
         self._batch_size = batch_size
         self._wake = asyncio.Event()
-        self._loop: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def send(self, pushes: Sequence[CardPush]) -> None:
         """Send claimed pushes, each to its outcome or back to the outbox for a retry."""
@@ -92,15 +92,19 @@ class CardPusher:
 
     async def start(self) -> None:
         """Send what the outbox holds, including what a previous run left, until ``stop``."""
-        if self._loop is None:
-            self._loop = asyncio.create_task(self._run(), name=f"card-pushes-{self.instance}")
+        if not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._run(), name=f"card-pushes-{self.instance}"),
+                asyncio.create_task(self._heartbeat(), name=f"card-leases-{self.instance}"),
+            ]
 
     async def stop(self) -> None:
         """Stop sending and give this instance's claims back (pushes stay in the outbox)."""
-        loop, self._loop = self._loop, None
-        if loop is not None:
-            loop.cancel()
-            await asyncio.gather(loop, return_exceptions=True)
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
             self.store.release_claims(self.instance)
 
     def wake(self) -> None:
@@ -131,6 +135,15 @@ class CardPusher:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)
+
+    async def _heartbeat(self) -> None:
+        """Keep the leases of pushes in flight (a slow APNs) from running out."""
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            try:
+                self.store.renew_claims(self.instance, self.lease)
+            except Exception:
+                log.exception("renewing the leases of card pushes failed")
 
     async def _send(self, push: CardPush) -> None:
         try:

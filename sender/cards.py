@@ -74,9 +74,10 @@ class CardService:
         lease: float = 30.0,
         poll_interval: float = 0.5,
     ) -> None:
-        """``retry`` is the sender's retry policy for pass pushes; ``instance``, ``lease`` and
-        ``poll_interval`` are the claims on the outbox, as ``SenderService`` takes them (give it
-        the same ``instance`` so that its heartbeat renews the card pushes' leases too)."""
+        """``retry`` is the sender's retry policy for pass pushes; ``lease`` and
+        ``poll_interval`` pace the claims on the outbox as ``SenderService``'s do. Card pushes
+        are claimed as ``<instance>/cards`` (``instance``: unique by default), apart from the
+        instance's campaign work, so that each gives back only its own claims."""
         self.store = store
         self.clock = clock
         self.emit = emit
@@ -84,7 +85,7 @@ class CardService:
             store,
             clock,
             emit,
-            instance=instance or default_instance_name(),
+            instance=f"{instance or default_instance_name()}/cards",
             retry=retry or RetryPolicy(),
             rng=rng or random.Random(),
             lease=lease,
