@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from devices.app_server import WebhookTemplate
     from devices.behaviour import Delay, UserBehaviour
+    from devices.wallet import WalletRetry
     from fakeproviders.apns import ApnsOptions
     from fakeproviders.fcm import FcmOptions
     from fakeproviders.gwallet import WalletOptions
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "ApnsOptions": "fakeproviders.apns",
     "WalletOptions": "fakeproviders.gwallet",
+    "WalletRetry": "devices.wallet",
     "WalletApiError": "sender",
     "FcmOptions": "fakeproviders.fcm",
     "UserBehaviour": "devices.behaviour",
@@ -60,6 +62,7 @@ __all__ = [
     "VirtualClock",
     "WalletApiError",
     "WalletOptions",
+    "WalletRetry",
     "WebhookTemplate",
 ]
 
