@@ -30,10 +30,10 @@ import contextlib
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .clock import Clock
+from .delivery import Attempt
 from .errors import ProviderAuthError, ProviderError, ProviderUnreachable, WalletApiError
 from .events import CardPushRetried, CardUpdatePushed, Emit, PassDeviceUnregistered
 from .models import CardDelivery, CardPush, LoyaltyCard
@@ -44,15 +44,6 @@ if TYPE_CHECKING:
     from .cards import ApplePasses, GooglePasses
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class _Answer:
-    verdict: Verdict
-    status: int
-    reason: str | None
-    push_id: str | None = None
-    retry_after: int | None = None
 
 
 class CardPusher:
@@ -166,20 +157,20 @@ class CardPusher:
             # Still claimed: tried again once the lease runs out.
             log.exception("the push of card %s to %s failed", push.card_id, push.target)
 
-    async def _push_apple(self, card: LoyaltyCard, push: CardPush) -> _Answer:
+    async def _push_apple(self, card: LoyaltyCard, push: CardPush) -> Attempt:
         """One empty push on the pass type topic (wallet.md §4), judged by the sender's policy."""
         apple = self.apple
         if apple is None or apple.apns is None:
-            return _Answer(Verdict.FAILED, 0, "ApnsNotConfigured")
+            return Attempt(Verdict.FAILED, 0, None, "ApnsNotConfigured")
         headers = {} if apple.push_type is None else {"apns-push-type": apple.push_type}
         try:
             result = await apple.apns.send_encoded(push.target, card.program, headers, b"{}")
         except ProviderUnreachable as exc:
             log.warning("pass push for %s: %s", card.card_id, exc)
-            return _Answer(Verdict.RETRY, 0, "ProviderUnreachable")
+            return Attempt(Verdict.RETRY, 0, None, "ProviderUnreachable")
         except ProviderAuthError as exc:
             log.error("pass push for %s: credentials refused: %s", card.card_id, exc)
-            return _Answer(Verdict.AUTH, 0, "ProviderAuthError")
+            return Attempt(Verdict.AUTH, 0, None, "ProviderAuthError")
         # A 410 prunes only registrations older than its timestamp (APNS-410-TS).
         registered_at = max(
             (
@@ -190,16 +181,16 @@ class CardPusher:
             default=0.0,
         )
         verdict = judge_apns(result.status, result.reason, result.timestamp_ms, registered_at)
-        return _Answer(verdict, result.status, result.reason, result.apns_id, result.retry_after)
+        return Attempt(verdict, result.status, result.apns_id, result.reason, result.retry_after)
 
-    async def _tell_google(self, card: LoyaltyCard, push: CardPush) -> _Answer:
+    async def _tell_google(self, card: LoyaltyCard, push: CardPush) -> Attempt:
         """PATCH the object's current fields, notifying for new points; a new tier also gets a
         notifying message. Over Google's notification quota (403 quotaExceeded) the same step
         is sent again without notifying, as Google advises (§7), and the outcome says
         ``quotaExceeded``."""
         google = self.google
         if google is None:
-            return _Answer(Verdict.FAILED, 0, "GoogleWalletNotConfigured")
+            return Attempt(Verdict.FAILED, 0, None, "GoogleWalletNotConfigured")
         client = google.client
 
         async def patch(notify: bool) -> None:
@@ -215,7 +206,7 @@ class CardPusher:
         steps = [(patch, push.points_changed)]
         if push.tier_changed:
             steps.append((tell, True))
-        answer = _Answer(Verdict.ACCEPTED, 200, None)
+        answer = Attempt(Verdict.ACCEPTED, 200, None, None)
         try:
             for step, notify in steps:
                 try:
@@ -224,17 +215,17 @@ class CardPusher:
                     if not (notify and exc.quota_exceeded):
                         raise
                     await step(False)
-                    answer = _Answer(Verdict.FAILED, 403, exc.reason)
+                    answer = Attempt(Verdict.FAILED, 403, None, exc.reason)
         except WalletApiError as exc:
             reason = exc.reason or exc.rpc_status or "WalletApiError"
-            return _Answer(Verdict.FAILED, exc.status, reason)
+            return Attempt(Verdict.FAILED, exc.status, None, reason)
         except ProviderUnreachable:
-            return _Answer(Verdict.RETRY, 0, "ProviderUnreachable")
+            return Attempt(Verdict.RETRY, 0, None, "ProviderUnreachable")
         except ProviderError as exc:
-            return _Answer(Verdict.FAILED, 0, type(exc).__name__)
+            return Attempt(Verdict.FAILED, 0, None, type(exc).__name__)
         return answer
 
-    def _back_to_outbox(self, push: CardPush, answer: _Answer, delay: float) -> None:
+    def _back_to_outbox(self, push: CardPush, answer: Attempt, delay: float) -> None:
         now = self.clock.now()
         self.store.retry_card_push(push, now + delay)
         self._emit(
@@ -250,7 +241,7 @@ class CardPusher:
         )
         self.wake()
 
-    def _outcome(self, push: CardPush, answer: _Answer) -> CardDelivery:
+    def _outcome(self, push: CardPush, answer: Attempt) -> CardDelivery:
         """The push's outcome, also told to the timeline."""
         now = self.clock.now()
         accepted = answer.status == 200

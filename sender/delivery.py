@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
-class _Attempt:
+class Attempt:
+    """One send's answer, judged: what the policy decided, and what the provider said."""
+
     verdict: Verdict
     status: int
     push_id: str | None
@@ -90,21 +92,21 @@ class Deliverer:
             await self.clock.sleep(delay)
         self._record(notification, device, result, attempt)
 
-    async def _attempt(self, notification: Notification, device: Device) -> _Attempt:
+    async def _attempt(self, notification: Notification, device: Device) -> Attempt:
         try:
             if device.platform == "ios":
                 return await self._attempt_apns(notification, device)
             return await self._attempt_fcm(notification, device)
         except ProviderUnreachable as exc:
             log.warning("push to %s: %s", device.platform, exc)
-            return _Attempt(Verdict.RETRY, 0, None, "ProviderUnreachable")
+            return Attempt(Verdict.RETRY, 0, None, "ProviderUnreachable")
         except ProviderAuthError as exc:
             log.error("push to %s: credentials refused: %s", device.platform, exc)
-            return _Attempt(Verdict.AUTH, 0, None, "ProviderAuthError")
+            return Attempt(Verdict.AUTH, 0, None, "ProviderAuthError")
 
-    async def _attempt_apns(self, notification: Notification, device: Device) -> _Attempt:
+    async def _attempt_apns(self, notification: Notification, device: Device) -> Attempt:
         if self.apns is None:
-            return _Attempt(Verdict.FAILED, 0, None, "ApnsNotConfigured")
+            return Attempt(Verdict.FAILED, 0, None, "ApnsNotConfigured")
         push = apns_push(notification.id, notification.request, device, self.clock.now())
         result = await self.apns.send_encoded(
             device.token, push.topic, push.headers, encode(push.payload)
@@ -115,15 +117,15 @@ class Deliverer:
             # token over again while this push was in flight.
             registered_at = (self.store.get_device(device.token) or device).registered_at
         verdict = judge_apns(result.status, result.reason, result.timestamp_ms, registered_at)
-        return _Attempt(verdict, result.status, result.apns_id, result.reason, result.retry_after)
+        return Attempt(verdict, result.status, result.apns_id, result.reason, result.retry_after)
 
-    async def _attempt_fcm(self, notification: Notification, device: Device) -> _Attempt:
+    async def _attempt_fcm(self, notification: Notification, device: Device) -> Attempt:
         if self.fcm is None:
-            return _Attempt(Verdict.FAILED, 0, None, "FcmNotConfigured")
+            return Attempt(Verdict.FAILED, 0, None, "FcmNotConfigured")
         message = fcm_message(notification.id, notification.request, device, now=self.clock.now())
         result = await self.fcm.send(message)
         verdict = judge_fcm(result.status, result.error_code)
-        return _Attempt(verdict, result.status, result.name, result.error_code, result.retry_after)
+        return Attempt(verdict, result.status, result.name, result.error_code, result.retry_after)
 
     async def to_topic(self, notification: Notification) -> None:
         """Send ``notification`` to its FCM topic or condition: one message FCM fans out."""
@@ -137,7 +139,7 @@ class Deliverer:
         )
         if self.fcm is None:
             self._record(
-                notification, device, _Attempt(Verdict.FAILED, 0, None, "FcmNotConfigured"), 1
+                notification, device, Attempt(Verdict.FAILED, 0, None, "FcmNotConfigured"), 1
             )
             return
         request = notification.request
@@ -157,13 +159,13 @@ class Deliverer:
                 verdict = judge_fcm(answer.status, answer.error_code)
                 # A topic is not a token: nothing to prune.
                 verdict = Verdict.FAILED if verdict is Verdict.PRUNE else verdict
-                result = _Attempt(
+                result = Attempt(
                     verdict, answer.status, answer.name, answer.error_code, answer.retry_after
                 )
             except ProviderUnreachable:
-                result = _Attempt(Verdict.RETRY, 0, None, "ProviderUnreachable")
+                result = Attempt(Verdict.RETRY, 0, None, "ProviderUnreachable")
             except ProviderAuthError:
-                result = _Attempt(Verdict.AUTH, 0, None, "ProviderAuthError")
+                result = Attempt(Verdict.AUTH, 0, None, "ProviderAuthError")
             delay = self._retry.delay(attempt, result.retry_after, self._rng.random())
             if result.verdict is not Verdict.RETRY or delay is None:
                 break
@@ -171,7 +173,7 @@ class Deliverer:
         self._record(notification, device, result, attempt)
 
     def _record(
-        self, notification: Notification, device: Device, result: _Attempt, attempts: int
+        self, notification: Notification, device: Device, result: Attempt, attempts: int
     ) -> None:
         now = self.clock.now()
         accepted = result.verdict is Verdict.ACCEPTED

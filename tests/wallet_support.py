@@ -7,10 +7,14 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 from cryptography import x509
 
 from fakeproviders.apns.passes import issue_pass_type_certificate
 from fakeproviders.ca import LocalCA
+from sender import ApnsClient
+from sender.cards import ApplePasses
+from sender.clock import Clock
 from sender.pkpass import PassSigner
 
 PASS_TYPE_ID = "pass.com.example.loyalty"
@@ -21,6 +25,24 @@ def signer_for(ca: LocalCA, pass_type_id: str = PASS_TYPE_ID, team_id: str = TEA
     """A signer with the Pass Type ID certificate ``ca`` issues (under its WWDR-like CA)."""
     issued = issue_pass_type_certificate(ca, pass_type_id, team_id)
     return PassSigner.load(issued.cert_path, issued.key_path, issued.wwdr_path)
+
+
+def scripted_passes(
+    signer: PassSigner, clock: Clock, apns: Callable[[httpx.Request], httpx.Response]
+) -> ApplePasses:
+    """The sender's pass settings with an APNs client whose answers ``apns`` scripts (the httpx
+    transport seam of ApnsClient); the web service is ``https://sender.test/passkit``."""
+    client = ApnsClient(
+        "https://apns.test",
+        None,
+        None,
+        None,
+        None,
+        clock,
+        client_cert="unused with a transport",
+        transport=httpx.MockTransport(apns),
+    )
+    return ApplePasses(signer=signer, web_service_url="https://sender.test/passkit", apns=client)
 
 
 def root_of(ca: LocalCA) -> x509.Certificate:

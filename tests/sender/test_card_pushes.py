@@ -13,14 +13,14 @@ from typing import Any
 import httpx
 import pytest
 
-from sender import ApnsClient, SqliteStore
-from sender.cards import ApplePasses, CardService
+from sender import SqliteStore
+from sender.cards import CardService
 from sender.events import CardPushRetried, CardUpdatePushed, PassDeviceUnregistered, SenderEvent
 from sender.models import PassRegistration
 from sender.pkpass import PassSigner
 from sender.policy import RetryPolicy
 from tests.sender.conftest import ManualClock
-from tests.wallet_support import PASS_TYPE_ID, signer_for
+from tests.wallet_support import PASS_TYPE_ID, scripted_passes, signer_for
 
 TOKEN = "ab" * 32
 REGISTERED_AT = 1_000.0
@@ -64,23 +64,12 @@ async def world(signer: PassSigner) -> AsyncIterator[dict[str, Any]]:
             pushed.set()
 
     store = SqliteStore(":memory:")
-    client = ApnsClient(
-        "https://apns.test",
-        None,
-        None,
-        None,
-        None,
-        clock,
-        client_cert="unused with a transport",
-        transport=httpx.MockTransport(apns),
-    )
+    passes = scripted_passes(signer, clock, apns)
     cards = CardService(
         store,
         clock,
         emit,
-        apple=ApplePasses(
-            signer=signer, web_service_url="https://sender.test/passkit", apns=client
-        ),
+        apple=passes,
         retry=RetryPolicy(max_attempts=3, base_delay=2.0, jitter=0.0),
         rng=random.Random(7),
         poll_interval=0.01,
@@ -105,7 +94,8 @@ async def world(signer: PassSigner) -> AsyncIterator[dict[str, Any]]:
         "pushed": pushed,
     }
     await cards.stop()
-    await client.aclose()
+    assert passes.apns is not None
+    await passes.apns.aclose()
     store.close()
 
 

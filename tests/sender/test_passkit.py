@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from devices.pkpass import read_pass
-from sender import ApnsClient, SenderService, SqliteStore, create_app
-from sender.cards import ApplePasses, CardService
+from sender import SenderService, SqliteStore, create_app
+from sender.cards import CardService
 from sender.models import LoyaltyCard
 from sender.pkpass import PassSigner
 from tests.sender.conftest import ManualClock
-from tests.wallet_support import PASS_TYPE_ID, root_of, signer_for
+from tests.wallet_support import PASS_TYPE_ID, root_of, scripted_passes, signer_for
 
 API_KEY, APP_KEY = "api-key", "app-key"
 PUSH_TOKEN = "ab" * 32
@@ -50,24 +50,8 @@ def service(signer) -> Any:
     """One app per module (building a FastAPI app is the slow part); tests use fresh cards and
     device ids, so they do not see each other."""
     clock, apns, events, store = ManualClock(), Apns(), [], SqliteStore(":memory:")
-    client = ApnsClient(
-        "https://apns.test",
-        None,
-        None,
-        None,
-        None,
-        clock,
-        client_cert="unused with a transport",
-        transport=httpx.MockTransport(apns),
-    )
-    cards = CardService(
-        store,
-        clock,
-        events.append,
-        apple=ApplePasses(
-            signer=signer, web_service_url="https://sender.test/passkit", apns=client
-        ),
-    )
+    passes = scripted_passes(signer, clock, apns)
+    cards = CardService(store, clock, events.append, apple=passes)
     app = create_app(
         SenderService(store, None, None, clock), api_key=API_KEY, app_key=APP_KEY, cards=cards
     )
