@@ -76,6 +76,7 @@ class CardPusher:
         self._batch_size = batch_size
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._in_flight = 0
 
     async def send(self, pushes: Sequence[CardPush]) -> None:
         """Send claimed pushes, each to its outcome or back to the outbox for a retry."""
@@ -128,15 +129,19 @@ class CardPusher:
                 await asyncio.wait_for(self._wake.wait(), self._poll)
 
     async def _heartbeat(self) -> None:
-        """Keep the leases of pushes in flight (a slow APNs) from running out."""
+        """Keep the leases of pushes in flight (Google's client may wait out a Retry-After)
+        from running out; with none in flight, a push left claimed lapses and is taken again."""
         while True:
             await asyncio.sleep(self.lease / 3)
+            if not self._in_flight:
+                continue
             try:
                 self.store.renew_claims(self.instance, self.lease)
             except Exception:
                 log.exception("renewing the leases of card pushes failed")
 
     async def _send(self, push: CardPush) -> None:
+        self._in_flight += 1
         try:
             card = self.store.get_card(push.card_id)
             if card is None:  # pragma: no cover - cards are never deleted
@@ -154,8 +159,13 @@ class CardPusher:
             if answer.verdict is Verdict.PRUNE:
                 self._drop(push.target, answer.reason or "")
         except Exception:
-            # Still claimed: tried again once the lease runs out.
             log.exception("the push of card %s to %s failed", push.card_id, push.target)
+            # Back to the outbox for later (if the database allows; else its lease lapses).
+            delay = self._retry.delay(push.attempts + 1, None) or self._retry.max_delay
+            with contextlib.suppress(Exception):
+                self.store.retry_card_push(push, self.clock.now() + delay)
+        finally:
+            self._in_flight -= 1
 
     async def _push_apple(self, card: LoyaltyCard, push: CardPush) -> Attempt:
         """One empty push on the pass type topic (wallet.md §4), judged by the sender's policy."""

@@ -202,3 +202,20 @@ async def test_the_outbox_loop_sends_a_retry_when_it_is_due(world) -> None:
     await asyncio.wait_for(world["pushed"].wait(), 10)
     (outcome,) = world["cards"].updates(world["card"].card_id)[-1].outcomes
     assert (outcome.status, outcome.attempts) == (200, 2)
+
+
+async def test_a_push_that_fails_unexpectedly_goes_back_to_the_outbox(world, monkeypatch) -> None:
+    """A bug while sending does not lose the push, nor keep it claimed: it waits in the outbox
+    for the policy's backoff, then goes out."""
+
+    async def broken(card: Any, push: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(world["cards"].pusher, "_push_apple", broken)
+    update = await world["cards"].change(world["card"].card_id, points=5)
+    assert update.pending == (TOKEN,)
+    monkeypatch.undo()
+    world["clock"].advance(2.0)
+    await _send_due(world)
+    (outcome,) = world["cards"].updates(world["card"].card_id)[-1].outcomes
+    assert (outcome.status, outcome.attempts) == (200, 2)
