@@ -31,8 +31,8 @@ class CardOutboxQueries(SqlBase):
                 (now, limit),
             )
             tx.executemany(
-                f"UPDATE card_pushes SET owner = ?, lease_until = {self.NOW} + ?,"
-                " claims = claims + 1 WHERE card_id = ? AND version = ? AND target = ?",
+                f"UPDATE card_pushes SET owner = ?, lease_until = {self.NOW} + ?"
+                " WHERE card_id = ? AND version = ? AND target = ?",
                 [(owner, lease, *_key(row)) for row in rows],
             )
         return [_push(row) for row in rows]

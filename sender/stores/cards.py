@@ -204,8 +204,8 @@ class SqlCardStore:
             ]
             tx.executemany(
                 "INSERT INTO card_pushes (card_id, version, target, device_library_id,"
-                " points_changed, tier_changed, owner, lease_until, claims)"
-                f" VALUES (?, ?, ?, ?, ?, ?, ?, {self.NOW} + ?, 1)",
+                " points_changed, tier_changed, owner, lease_until)"
+                f" VALUES (?, ?, ?, ?, ?, ?, ?, {self.NOW} + ?)",
                 [
                     (
                         p.card_id,
@@ -225,8 +225,8 @@ class SqlCardStore:
 
     @staticmethod
     def _targets(tx: Any, card: LoyaltyCard) -> list[tuple[str, str | None]]:
-        """Whom a change of ``card`` must tell: each push token registered for the Apple pass
-        once (several passes of a device share its token), or Google Wallet."""
+        """Whom a change of ``card`` must tell: each push token registered for the Apple pass,
+        once (a device registered under two library ids has one token), or Google Wallet."""
         if card.platform == "android":
             return [(GOOGLE_WALLET_TARGET, None)]
         tokens: dict[str, str] = {}

@@ -141,7 +141,6 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         not_before REAL,
         owner TEXT,
         lease_until REAL,
-        claims INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (card_id, version, target)
     );
     ALTER TABLE card_deliveries ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
@@ -280,7 +279,6 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         not_before DOUBLE PRECISION,
         owner TEXT,
         lease_until DOUBLE PRECISION,
-        claims INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (card_id, version, target)
     );
     ALTER TABLE card_deliveries ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
