@@ -1,0 +1,12 @@
+"""What a ``Simulation`` raises when it is used wrongly or cannot do what it was asked."""
+
+from __future__ import annotations
+
+
+class SimulationError(Exception):
+    """The simulation was used wrongly (not started, unknown phone…) or could not start."""
+
+
+class NeedsPushsimSender(SimulationError):
+    """Asked for pushsim's sender API while notifications go to another backend (a portable
+    scenario that needs it is reported skipped, with this message)."""
