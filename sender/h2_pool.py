@@ -1,20 +1,24 @@
 """A pool of HTTP/2 connections to one origin, honouring each one's MAX_CONCURRENT_STREAMS.
 
 A request takes a stream slot on the least busy usable connection; when every connection is full
-the pool opens another (up to ``max_connections``) or waits for a slot. A connection that got
-GOAWAY takes no new streams and leaves the pool once its streams finish; the next request opens a
-fresh one ("clients are expected to open a new connection", reference/apns.md §4). Streams the
-server never processed (above GOAWAY's last stream id, or refused) are sent again on another
-connection, which cannot duplicate a push.
+the pool opens another (up to ``max_connections``) or waits for a slot, at most ``timeout``
+seconds (then ``ProviderUnreachable``, which the sender retries). A connection that got GOAWAY,
+was closed or lost takes no new streams and leaves the pool at once, however and whenever that
+happened (even between its SETTINGS and its first request): only connections that can take
+streams count toward ``max_connections``, so the next request opens a fresh one ("clients are
+expected to open a new connection", reference/apns.md §4). Streams the server never processed
+(above GOAWAY's last stream id, or refused) are sent again on another connection, which cannot
+duplicate a push.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
 
 from .errors import ProviderUnreachable
@@ -24,6 +28,9 @@ log = logging.getLogger(__name__)
 
 _RESENDS = 5
 """How often one request may be moved to another connection after "not processed"."""
+
+Connect = Callable[[Callable[[H2Connection], None]], Awaitable[H2Connection]]
+"""Opens one connection whose SETTINGS arrived, telling ``on_change`` of its changes later."""
 
 
 class H2Pool:
@@ -37,7 +44,9 @@ class H2Pool:
         max_connections: int = 2,
         connect_timeout: float = 10.0,
         index_path: bool = False,
+        connect: Connect | None = None,
     ) -> None:
+        """``connect`` replaces the TLS connection to ``url`` (a test seam)."""
         parts = urlsplit(url)
         if parts.scheme != "https" or not parts.hostname:
             raise ValueError(f"an https:// URL is needed, not {url!r}")
@@ -48,6 +57,7 @@ class H2Pool:
         self._ssl = ssl_context
         self._index_path = index_path
         self._connect_timeout = connect_timeout
+        self._connect = connect or self._connect_tls
         self._connections: list[H2Connection] = []
         self._connecting = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
@@ -69,9 +79,10 @@ class H2Pool:
         *,
         timeout: float,
     ) -> H2Response:
-        """One request/answer; raises ``ProviderUnreachable`` when no answer came."""
+        """One request/answer; raises ``ProviderUnreachable`` when no answer came, or when no
+        stream was free within ``timeout``."""
         for _ in range(_RESENDS):
-            connection = await self._acquire()
+            connection = await self._acquire(timeout)
             try:
                 # asyncio.timeout, not wait_for: on 3.11 wait_for runs the request in a task
                 # of its own, one more task per push (profiled).
@@ -102,7 +113,8 @@ class H2Pool:
 
     # -- slots --------------------------------------------------------------------------------
 
-    async def _acquire(self) -> H2Connection:
+    async def _acquire(self, timeout: float) -> H2Connection:
+        deadline: float | None = None
         while True:
             if self._closed:
                 raise ProviderUnreachable("the client is closed")
@@ -113,28 +125,61 @@ class H2Pool:
             if best is not None:
                 best.reserved += 1
                 return best
+            # A connection that can take no stream any more (closed by us, lost, GOAWAY) must
+            # not hold a place: the pool would wait for ever on a full set of dead connections.
+            self._connections = [c for c in self._connections if c.usable]
             if len(self._connections) + self._connecting < self.max_connections:
                 await self._open()
                 continue
-            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            loop = asyncio.get_running_loop()
+            if deadline is None:
+                deadline = loop.time() + timeout
+            waiter: asyncio.Future[None] = loop.create_future()
             self._waiters.append(waiter)
             try:
-                await waiter
-            finally:
-                if not waiter.done():
+                async with asyncio.timeout_at(deadline):
+                    await waiter
+            except BaseException as exc:
+                if waiter.done() and not waiter.cancelled():
+                    # Woken (a slot freed), but timed out or cancelled before looking: hand the
+                    # wake-up on, or the waiter behind would miss that slot.
+                    self._wake()
+                else:
                     waiter.cancel()
-                    self._waiters.remove(waiter)
+                    with contextlib.suppress(ValueError):
+                        self._waiters.remove(waiter)
+                if isinstance(exc, TimeoutError):
+                    raise ProviderUnreachable(
+                        f"no free stream to {self.authority} in {timeout} s"
+                    ) from None
+                raise
 
     async def _open(self) -> None:
         self._connecting += 1
+        try:
+            connection = await self._connect(self._changed)
+        finally:
+            self._connecting -= 1
+            # Waiters may open the connection this attempt did not (or learn it fails).
+            self._wake(everyone=True)
+        self.connections_opened += 1
+        if self._closed:
+            connection.close()
+            raise ProviderUnreachable("the client is closed")
+        if not connection.usable:
+            # GOAWAY or a close came with (or right after) its SETTINGS: it never joins.
+            connection.close()
+            raise ProviderUnreachable(f"{self.authority} closed a new connection at once")
+        self._connections.append(connection)
+        self._wake(everyone=True)
+
+    async def _connect_tls(self, on_change: Callable[[H2Connection], None]) -> H2Connection:
         connection: H2Connection | None = None
         try:
             loop = asyncio.get_running_loop()
             _, opened = await asyncio.wait_for(
                 loop.create_connection(
-                    lambda: H2Connection(
-                        self.authority, self._changed, index_path=self._index_path
-                    ),
+                    lambda: H2Connection(self.authority, on_change, index_path=self._index_path),
                     self.host,
                     self.port,
                     ssl=self._ssl,
@@ -148,16 +193,7 @@ class H2Pool:
             if connection is not None:
                 connection.close()
             raise ProviderUnreachable(f"cannot connect to {self.authority}: {exc!r}") from exc
-        finally:
-            self._connecting -= 1
-            # Waiters may open the connection this attempt did not (or learn it fails).
-            self._wake(everyone=True)
-        self.connections_opened += 1
-        if self._closed:
-            opened.close()
-            raise ProviderUnreachable("the client is closed")
-        self._connections.append(opened)
-        self._wake(everyone=True)
+        return opened
 
     def _changed(self, connection: H2Connection) -> None:
         # Settings changed, GOAWAY arrived or the socket closed: forget dead connections, and let
