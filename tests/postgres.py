@@ -6,6 +6,11 @@ pg_ctl exit at once), and CI runs as root: then the server runs as the ``postgre
 Debian's package creates, through a two-line ``runuser`` wrapper around ``pg_ctl``, in a
 directory that user owns. The server runs with ``fsync=off``: the tests kill senders, never the
 database, whose own durability is PostgreSQL's business.
+
+``pg_ctl`` detaches the server, so a test run killed mid-way (kill -9, a CI timeout) would leave
+it running with its folder. A watchdog in its own session holds the read end of a pipe whose
+only writer is the test process: when that process is gone, however it went, the read ends and
+the watchdog stops the server and deletes the folder. After a normal run it is just killed.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import os
 import pwd
 import shutil
 import stat
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,13 +83,35 @@ def running_server() -> Iterator[PostgreSQLExecutor]:
         user=SUPERUSER,
         postgres_options="-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
     )
+    watchdog = None
     try:
         executor.start()
+        watchdog = _stop_when_orphaned(executor.executable, Path(executor.datadir), folder)
         yield executor
     finally:
+        if watchdog is not None:
+            watchdog.kill()
+            watchdog.wait()
         if executor.running():
             executor.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stop_when_orphaned(pg_ctl: str, datadir: Path, folder: Path) -> subprocess.Popen[bytes]:
+    """A process that, once this one is gone, stops the server and deletes its folder.
+
+    Its stdin is a pipe whose write end only this process holds (subprocess opens it
+    non-inheritable); the kernel closes it when this process ends, kill -9 included. Its own
+    session keeps it out of a Ctrl-C or a kill sent to this process's group."""
+    # ``read`` is a shell builtin: until the end, the watchdog is this one process.
+    script = 'read -r _; "$0" stop -D "$1" -m immediate >/dev/null 2>&1; rm -rf "$2"'
+    return subprocess.Popen(
+        ["sh", "-c", script, pg_ctl, str(datadir), str(folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 @contextmanager
