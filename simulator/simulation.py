@@ -190,9 +190,12 @@ class Simulation(PhonesMixin, SendingMixin, FaultsMixin, CardsMixin):
         self._started = True
 
     async def stop(self) -> None:
-        """Stop everything, in the reverse order of starting."""
+        """Stop everything, in the reverse order of starting, once the phones' requests already
+        on their way are answered (a Wallet registration cut off by the sender's shutdown would
+        wait for its HTTP timeout)."""
         if self._started:
             await self._app_link.drain()
+            await self.apple_wallet.drain()
         self._started = False
         await self._stack.aclose()
 

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+from pathlib import Path
+
+import pytest
 
 from sender.pkpass import build_pkpass
 from simulator import Simulation
@@ -107,3 +111,23 @@ async def test_wallet_retries_an_unreachable_web_service_on_the_simulation_clock
     pushsim.advance(40)
     logged = await pushsim.expect("WalletLogged", phone=iphone.phone_id)
     assert "Register task" in logged.message
+
+
+async def test_a_simulation_stops_at_once_while_a_pass_registers(
+    state_dir: Path, capfd: pytest.CaptureFixture[str]
+):
+    """A pass added just before the simulation stops is still registering with the web
+    service: stop lets that request be answered first, instead of cutting it off and waiting
+    for the sender's graceful shutdown or the request's HTTP timeout (30 s)."""
+    sim = Simulation(state_dir=state_dir)
+    await sim.start()
+    phone = sim.add_iphone()
+    card = await sim.issue_card("ann", platform="ios")
+    pkpass = (await sim.sender_api.get(card["add_url"])).content
+    assert phone.wallet.add(pkpass) is not None
+    await asyncio.sleep(0)  # one turn of the loop: the registration request is on its way
+    await asyncio.wait_for(sim.stop(), 10)
+    registered = sim.timeline.events("PassRegistered", phone=phone.phone_id)
+    assert [event.pass_id for event in registered] == [card["card_id"]]
+    # uvicorn's words when it had to cut off a connection still open at shutdown
+    assert "timeout graceful shutdown exceeded" not in capfd.readouterr().err
