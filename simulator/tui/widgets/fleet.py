@@ -1,7 +1,8 @@
 """The phones pane: a page of phone cards over the whole fleet, like htop's and k9s's lists.
 
 Only the cards that fit are mounted (a fleet of 200 costs what a screenful costs), and a page move
-re-points them at other phones rather than mounting new ones. The page moves with the selection:
+re-points them at other phones rather than mounting new ones; a short last page hides the cards it
+does not need rather than removing them. The page moves with the selection:
 ←/→ one phone, PgUp/PgDn a page, Home/End the ends, the mouse wheel a row, and the selection stays
 on a shown phone. The border says which phones are shown.
 """
@@ -83,7 +84,7 @@ class Fleet(Vertical, can_focus=False):
 
     def cards(self) -> list[PhoneCard]:
         """The cards shown, in order."""
-        return list(self.query(PhoneCard))
+        return [card for card in self.query(PhoneCard) if card.display]
 
     async def show(self, phones: Sequence[Phone], dashboard: Dashboard) -> None:
         """Show the page of ``phones`` that holds the selection (mounting only that page)."""
@@ -101,24 +102,13 @@ class Fleet(Vertical, can_focus=False):
             self.first = selected - selected % columns - per_page + columns
         self.first = max(0, min(self.first, max(0, len(self.phones) - 1)))
         page = self.phones[self.first : self.first + per_page]
-        cards = self.cards()
-        if [c.phone for c in cards] != page:
-            # The cards shown are re-pointed at the page's phones: mounting and unmounting a
-            # page of widgets (their styles, their layout) was most of a page move's cost.
-            grid = self.query_one(ItemGrid)
-            await grid.remove_children(cards[len(page) :])
-            for card, phone in zip(cards, page, strict=False):
-                card.point_at(phone, self.picks)
-            new = [PhoneCard(phone, self.dashboard) for phone in page[len(cards) :]]
-            for card in new:
-                card.styles.height = self.card_height
-            if new:
-                await grid.mount_all(new)
+        if [c.phone for c in self.cards()] != page:
+            await self._point_cards_at(page)
         height = self.card_height
         grid = self.query_one(ItemGrid)
         if grid.styles.grid_rows != (Scalar.parse(str(height)),):
             grid.styles.grid_rows = str(height)
-            for card in self.cards():
+            for card in grid.query(PhoneCard):
                 card.styles.height = height
         last = min(len(self.phones), self.first + per_page)
         self.border_title = (
@@ -126,6 +116,26 @@ class Fleet(Vertical, can_focus=False):
         )
         for card in self.cards():
             card.set_class(card.phone.phone_id == self.selected, "-selected")
+
+    async def _point_cards_at(self, page: list[Phone]) -> None:
+        """Show ``page`` on the mounted cards, mounting more only if the page is bigger than
+        ever. Mounting and unmounting a page of widgets (their styles, their layout) was most of
+        a page move's cost; a card hidden or shown again costs a layout only."""
+        grid = self.query_one(ItemGrid)
+        pool = list(grid.query(PhoneCard))
+        for card, phone in zip(pool, page, strict=False):
+            if not card.display or card.dashboard is not self.dashboard:
+                # A hidden card was not kept up to date; another simulation has its own board.
+                card.dashboard, card.display = self.dashboard, True
+                card.update()
+            card.point_at(phone, self.picks)
+        for card in pool[len(page) :]:
+            card.display = False
+        new = [PhoneCard(phone, self.dashboard) for phone in page[len(pool) :]]
+        for card in new:
+            card.styles.height = self.card_height
+        if new:
+            await grid.mount_all(new)
 
     def card(self, phone_id: str | None) -> PhoneCard | None:
         return next((c for c in self.cards() if c.phone.phone_id == phone_id), None)

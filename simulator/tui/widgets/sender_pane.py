@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
@@ -35,11 +34,6 @@ class SenderPane(Static, can_focus=True):
     def show(self) -> None:
         """Redraw the counters."""
         tally = self.tally
-        table = Table.grid(padding=(0, 1))
-        table.add_column(style="dim")
-        table.add_column(justify="right")
-        table.add_column(style="dim")
-        table.add_column(justify="right")
         counts = {
             "requested": tally.requested,
             "sent": tally.sent,
@@ -53,22 +47,19 @@ class SenderPane(Static, can_focus=True):
         }
         self.summary = " ".join(f"{name} {count}" for name, count in counts.items())
 
-        def count(name: str, meaning: Meaning = Meaning.NEUTRAL) -> Text:
+        def count(name: str, meaning: Meaning = Meaning.NEUTRAL) -> tuple[str, Text]:
             value = counts[name]
-            return Text(str(value), style="bold " + (style(meaning) if value else ""))
+            return name, Text(str(value), style="bold " + (style(meaning) if value else ""))
 
-        table.add_row("requested", count("requested"), "sent", count("sent"))
-        table.add_row(
-            "accepted",
-            count("accepted", Meaning.SUCCESS),
-            "retried",
-            count("retried", Meaning.WARNING),
+        text = _grid(
+            [
+                [count("requested"), count("sent")],
+                [count("accepted", Meaning.SUCCESS), count("retried", Meaning.WARNING)],
+                [count("pruned", Meaning.ERROR), count("shown", Meaning.SUCCESS)],
+                [count("received"), count("opened", Meaning.SUCCESS)],
+                [count("dismissed")],
+            ]
         )
-        table.add_row(
-            "pruned", count("pruned", Meaning.ERROR), "shown", count("shown", Meaning.SUCCESS)
-        )
-        table.add_row("received", count("received"), "opened", count("opened", Meaning.SUCCESS))
-        table.add_row("dismissed", count("dismissed"))
         notes = Text()
         for label, n in sorted(tally.failed.items()):
             notes.append(f"✘ {n} × {printable(label)}\n", style=style(Meaning.ERROR))
@@ -81,7 +72,10 @@ class SenderPane(Static, can_focus=True):
                 "dim",
             )
         self.notes = notes.plain
-        self.update(_stack(table, notes))
+        if notes:
+            notes.rstrip()
+            text.append("\n").append_text(notes)
+        self.update(text)
 
     def flash(self, label: str) -> None:
         """Flash ``label`` (a 410) for a moment."""
@@ -95,10 +89,22 @@ class SenderPane(Static, can_focus=True):
         self.border_subtitle = ""
 
 
-def _stack(table: Table, failures: Text) -> Table:
-    outer = Table.grid()
-    outer.add_row(table)
-    if failures:
-        failures.rstrip()
-        outer.add_row(failures)
-    return outer
+def _grid(rows: list[list[tuple[str, Text]]]) -> Text:
+    """Rows of (name, count) pairs as aligned columns: names dim, counts right-aligned. (Plain
+    text, not a Rich table: the pane is redrawn at every focus change, and a table's layout cost
+    more than the rest of a key press.)"""
+    pairs = max(len(row) for row in rows)
+    names = [max((len(row[n][0]) for row in rows if n < len(row)), default=0) for n in range(pairs)]
+    counts = [
+        max((row[n][1].cell_len for row in rows if n < len(row)), default=0) for n in range(pairs)
+    ]
+    lines = []
+    for row in rows:
+        line = Text()
+        for n, (name, value) in enumerate(row):
+            if n:
+                line.append(" ")
+            line.append(name.ljust(names[n]), style="dim")
+            line.append(" " * (counts[n] - value.cell_len + 1)).append_text(value)
+        lines.append(line)
+    return Text("\n").join(lines)

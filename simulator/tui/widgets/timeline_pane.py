@@ -1,7 +1,8 @@
 """The timeline pane: every event as it happens, filterable by phone and by kind.
 
 Rows are appended in batches by the app's refresh timer and capped (older ones scroll away). A
-filter change redraws the pane from the simulation's timeline, newest ``cap`` matching events.
+filter change refills the pane from the simulation's timeline, newest ``cap`` matching events;
+rows are drawn only when they come into sight (:class:`~simulator.tui.widgets.event_log.EventLog`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Input, Label, RichLog
+from textual.widgets import Input, Label
 
 from simulator.timeline import kind_of
 from simulator.tui.model import Dashboard
 from simulator.tui.rows import event_row
+from simulator.tui.widgets.event_log import EventLog
 
 
 class KindFilter(Input):
@@ -49,7 +51,10 @@ class TimelinePane(Vertical):
             yield Label("kind:")
             yield KindFilter(placeholder="any (k: e.g. Push)", id="kind-filter")
             yield Label("", id="phone-filter")
-        yield RichLog(max_lines=self.dashboard.timeline_cap, id="timeline-log", wrap=False)
+        yield EventLog(self._row, self.dashboard.timeline_cap, id="timeline-log")
+
+    def _row(self, event: Any) -> Any:
+        return event_row(event, self.dashboard.labels)
 
     def matches(self, event: Any) -> bool:
         """Whether ``event`` passes both filters."""
@@ -59,27 +64,21 @@ class TimelinePane(Vertical):
 
     def write(self, events: Iterable[Any]) -> None:
         """Append the rows of the events that pass the filters."""
-        log = self.query_one(RichLog)
-        width = max(40, log.scrollable_content_region.width)
-        for event in events:
-            if self.matches(event):
-                log.write(event_row(event, self.dashboard.labels), width=width)
-                self.rows_written += 1
-
-    #: The most rows a filter change writes again (each row costs; new rows add up to the cap).
-    REDRAW_ROWS = 200
+        rows = [event for event in events if self.matches(event)]
+        self.query_one(EventLog).write(rows)
+        self.rows_written += len(rows)
 
     def redraw(self, events: list[Any]) -> None:
         """Start over with ``events`` (the whole timeline), keeping the newest matching rows."""
-        self.query_one(RichLog).clear()
+        self.query_one(EventLog).clear()
         self.rows_written = 0
         matching = [e for e in events if self.matches(e)]
-        self.write(matching[-min(self.dashboard.timeline_cap, self.REDRAW_ROWS) :])
+        self.write(matching[-self.dashboard.timeline_cap :])
 
     @property
     def row_count(self) -> int:
         """Rows the pane holds now (at most the cap)."""
-        return len(self.query_one(RichLog).lines)
+        return self.query_one(EventLog).line_count
 
     def set_phone_filter(self, phone_id: str | None) -> None:
         self.phone_filter = phone_id
@@ -100,4 +99,4 @@ class TimelinePane(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.query_one(RichLog).focus()
+        self.query_one(EventLog).focus()
