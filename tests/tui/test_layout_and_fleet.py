@@ -171,6 +171,26 @@ async def test_a_page_move_repoints_the_cards_and_a_phones_choice_comes_back(
         assert fleet.cards()[0].selected_app == "com.example.other"
 
 
+async def test_a_short_last_page_hides_spare_cards_and_home_shows_them_again(
+    sim: Simulation,
+) -> None:
+    """End on a fleet whose last page is short hides the cards it does not need; Home shows
+    the first page on the very same widgets, none mounted or removed."""
+    _fleet_of(sim, 41)
+    async with tui(sim) as (app, pilot):
+        fleet = app.query_one(Fleet)
+        pool = list(fleet.query(PhoneCard))
+        assert len(sim.phones) % fleet.per_page != 0  # the last page is short
+        await pilot.press("end")
+        await settle(app, pilot)
+        shown = fleet.cards()
+        assert [c.phone for c in shown] == sim.phones[fleet.first :]
+        assert len(shown) < len(pool) and list(fleet.query(PhoneCard)) == pool
+        await pilot.press("home")
+        await settle(app, pilot)
+        assert fleet.cards() == pool and [c.phone for c in pool] == sim.phones[: len(pool)]
+
+
 async def test_the_wheel_moves_the_page_and_the_selection_follows(sim: Simulation) -> None:
     """Scrolling down past the selected phone selects one that is shown."""
     _fleet_of(sim, 40)
