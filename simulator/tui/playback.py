@@ -99,7 +99,8 @@ def default_scenarios_dir() -> Path:
 
 
 def scenario_choices(folder: Path) -> list[ScenarioChoice]:
-    """The scenarios in ``folder`` with their titles (files that do not load are left out)."""
+    """The scenarios in ``folder`` with their titles; a file that does not load is listed with
+    why (playing it fails with that), not left out."""
     try:
         paths = find_scenario_files([folder])
     except ScenarioError:
@@ -107,9 +108,10 @@ def scenario_choices(folder: Path) -> list[ScenarioChoice]:
     choices = []
     for path in paths:
         try:
-            choices.append(ScenarioChoice(path, load_scenario(path).title))
-        except ScenarioError:
-            continue
+            title = load_scenario(path).title
+        except ScenarioError as exc:
+            title = "⚠ " + str(exc).removeprefix(f"{path}: ")
+        choices.append(ScenarioChoice(path, title))
     return choices
 
 

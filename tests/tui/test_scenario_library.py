@@ -34,6 +34,17 @@ async def test_every_library_scenario_plays_from_the_tui_and_passes(sim: Simulat
         assert sim.fcm.faults.active() == []
 
 
+def test_the_picker_lists_a_scenario_file_that_does_not_load_with_why(tmp_path: Path) -> None:
+    """A file of the folder that is no scenario is offered with the reason, not hidden."""
+    (tmp_path / "good.py").write_text('"""Good: it loads."""\nasync def scenario(sim):\n    pass\n')
+    (tmp_path / "broken.py").write_text("VALUE = 1\n")
+    choices = [(choice.path.name, choice.title) for choice in scenario_choices(tmp_path)]
+    assert choices == [
+        ("broken.py", "⚠ defines no `async def scenario(sim)`"),
+        ("good.py", "Good: it loads."),
+    ]
+
+
 async def test_at_full_speed_the_screen_waits_for_the_scenario(
     sim: Simulation, tmp_path: Path
 ) -> None:
