@@ -39,6 +39,7 @@ from .events import CardPushRetried, CardUpdatePushed, Emit, PassDeviceUnregiste
 from .models import CardDelivery, CardPush, LoyaltyCard
 from .policy import RetryPolicy, Verdict, judge_apns
 from .stores import Store
+from .validation import storable
 
 if TYPE_CHECKING:
     from .cards import ApplePasses, GooglePasses
@@ -255,7 +256,9 @@ class CardPusher:
         """The push's outcome, also told to the timeline."""
         now = self.clock.now()
         accepted = answer.status == 200
-        reason = None if accepted else answer.reason
+        # Kept as the provider said it, except NUL, which PostgreSQL cannot store.
+        reason = None if accepted else storable(answer.reason)
+        push_id = storable(answer.push_id)
         self._emit(
             CardUpdatePushed(
                 at=now,
@@ -264,7 +267,7 @@ class CardPusher:
                 token=push.target,
                 status=answer.status,
                 reason=reason,
-                push_id=answer.push_id,
+                push_id=push_id,
             )
         )
         return CardDelivery(
@@ -275,7 +278,7 @@ class CardPusher:
             outcome="accepted" if accepted else "failed",
             status=answer.status,
             reason=reason,
-            push_id=answer.push_id,
+            push_id=push_id,
             at=now,
             attempts=push.attempts + 1,
         )

@@ -17,9 +17,10 @@ from fakeproviders.ca import LocalCA
 from sender import ApnsClient, FcmClient, SenderService, Store, create_app
 from sender.cards import ApplePasses, CardService
 from sender.events import SenderEvent
+from sender.models import PassRegistration
 from sender.policy import RetryPolicy
 from tests.sender.conftest import ManualClock, Script, apns_error
-from tests.wallet_support import PASS_TYPE_ID, signer_for
+from tests.wallet_support import PASS_TYPE_ID, scripted_passes, signer_for
 
 API = {"Authorization": "Bearer api-secret"}
 APP = {"X-App-Key": "app-secret"}
@@ -181,3 +182,32 @@ async def test_passkit_ids_with_nul_get_apples_codes(
         "latest pass, NUL serial": 401,
         "download, NUL serial": 404,
     }
+
+
+async def test_a_pass_push_reason_with_nul_is_stored_replaced(
+    any_store: Store, clock: ManualClock, ca: LocalCA
+) -> None:
+    """A pass push refused with a reason holding NUL is recorded with U+FFFD in its place, on
+    PostgreSQL as on SQLite."""
+    passes = scripted_passes(signer_for(ca), clock, lambda request: apns_error(400, "Bad\x00Topic"))
+    cards = CardService(any_store, clock, lambda event: None, apple=passes)
+    card = await cards.issue("alice", "ios", points=1)
+    any_store.register_pass(
+        PassRegistration(
+            device_library_id="device-1",
+            pass_type_id=PASS_TYPE_ID,
+            serial_number=card.card_id,
+            push_token=IOS,
+            registered_at=clock.now(),
+        )
+    )
+    try:
+        update = await cards.change(card.card_id, points=5)
+    finally:
+        await cards.stop()
+        assert passes.apns is not None
+        await passes.apns.aclose()
+    (outcome,) = update.outcomes
+    assert outcome.reason == "Bad\ufffdTopic"
+    (stored,) = cards.updates(card.card_id)[-1].outcomes
+    assert stored.reason == "Bad\ufffdTopic"
