@@ -108,6 +108,7 @@ class NewFault(_Strict):
     reason: str | None = None
     retry_after: int | None = Field(default=None, ge=0)
     latency: float = Field(default=0.0, ge=0, le=60)
+    invalidated_at: float | None = None
     goaway: bool = False
     times: int | None = Field(default=None, ge=1)
     token: str | None = None

@@ -231,6 +231,8 @@ def test_faults_injected_through_the_api_reach_the_sender(pushsim_up):
     assert [f["fault_id"] for f in control.get("/faults").json()] == [fault.json()["fault_id"]]
     bad = control.post("/faults", json={"provider": "apns", "times": 0})
     assert bad.status_code == 422
+    stale = {"provider": "fcm", "status": 404, "invalidated_at": 1.0}  # a 410 timestamp only
+    assert control.post("/faults", json=stale).status_code == 422
 
     nid = sender.post("/v1/notifications", json={"user_id": "flo", "title": "x"}).json()["id"]
     retried = control.get(
