@@ -249,21 +249,22 @@ def _port(text: str) -> int:
     return port
 
 
-def _seconds(text: str) -> float:
+def _number_of_seconds(text: str) -> float:
     try:
-        seconds = float(text)
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+
+
+def _seconds(text: str) -> float:
+    seconds = _number_of_seconds(text)
     if not 0 <= seconds < float("inf"):
         raise argparse.ArgumentTypeError(f"seconds must be 0 or more: {text!r}")
     return seconds
 
 
 def _wait(text: str) -> float:
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    seconds = _number_of_seconds(text)
     try:
         check_wait(seconds)
     except ValueError as exc:
