@@ -1,15 +1,16 @@
 """A plain (non-editable) install finds the scenario library: ``pushsim run`` lists it and the
 TUI's picker (``p``) offers all of it and plays from it, with no checkout anywhere near.
 
-The wheel is built from the checkout's files (offline: no build isolation) and installed with
-``--no-deps`` into a fresh virtual environment that sees this environment's libraries, but not
-its editable pushsim.
+A copy of the checkout's sources is installed (``pip install --no-deps``, offline: no build
+isolation) into a fresh virtual environment that sees this environment's libraries, but not its
+editable pushsim.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -17,7 +18,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: What the wheel is built from (pyproject.toml's packages and what it reads).
+#: What is installed (pyproject.toml's packages and what it reads), without what
+#: running them left behind.
+JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
 SOURCES = [
     "pyproject.toml",
     "README.md",
@@ -65,48 +68,43 @@ def _run(*command: str | Path, cwd: Path, env: dict[str, str]) -> str:
     return done.stdout
 
 
-def _install_wheel(tmp_path: Path, env: dict[str, str]) -> Path:
-    """Build the wheel from a copy of the checkout's files; install it into a new venv; return
-    the venv's bin folder."""
-    files = subprocess.run(
-        ["git", "ls-files", "-z", "--", *SOURCES],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.split(b"\0")
+def _install(tmp_path: Path, env: dict[str, str]) -> Path:
+    """Install a copy of the checkout's sources (not editable) into a new venv; return the
+    venv's bin folder."""
     source = tmp_path / "source"
-    for name in filter(None, files):
-        target = source / name.decode()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes((ROOT / name.decode()).read_bytes())
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
-    offline = ["-q", "--no-deps", "--no-index"]
-    build = ["wheel", *offline, "--no-build-isolation", "-w", tmp_path / "dist", source]
-    _run(*pip, *build, cwd=tmp_path, env=env)
+    source.mkdir()
+    for name in SOURCES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name, ignore=JUNK)
+        else:
+            shutil.copy(ROOT / name, source / name)
     venv = tmp_path / "venv"
     _run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp_path, env=env)
     python = venv / "bin" / "python"
     # This environment's libraries, as plain folders: its .pth files (the editable pushsim's
-    # finder among them) are not read, so only the wheel's pushsim can be imported.
-    site = _run(
-        python,
-        "-c",
-        "import sysconfig; print(sysconfig.get_paths()['purelib'])",
-        cwd=tmp_path,
-        env=env,
-    ).strip()
+    # finder among them) are not read, so only the installed pushsim can be imported.
+    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = _run(python, "-c", purelib, cwd=tmp_path, env=env).strip()
     outer = sysconfig.get_paths()
     Path(site, "outer-libraries.pth").write_text(f"{outer['purelib']}\n{outer['platlib']}\n")
-    wheel = next((tmp_path / "dist").glob("pushsim-*.whl"))
-    install = ["--python", python, "install", *offline, "--ignore-installed", wheel]
-    _run(*pip, *install, cwd=tmp_path, env=env)
+    # `pip install .`, offline: no build isolation (setuptools comes from this environment).
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
+    install = [
+        "install",
+        "-q",
+        "--no-deps",
+        "--no-index",
+        "--no-build-isolation",
+        "--ignore-installed",
+    ]
+    _run(*pip, "--python", python, *install, source, cwd=tmp_path, env=env)
     return venv / "bin"
 
 
 def test_a_plain_install_lists_and_plays_the_scenario_library(tmp_path: Path) -> None:
-    """From a wheel installed without the checkout: `pushsim run` lists every library
-    scenario, the TUI's picker offers every one from the installed package, and the first
-    one chosen with ⏎ plays and passes."""
+    """From an install without the checkout: `pushsim run` lists every library scenario, the
+    TUI's picker offers every one from the installed package, and the first one chosen with ⏎
+    plays and passes."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     state = tmp_path / "state"
@@ -115,7 +113,7 @@ def test_a_plain_install_lists_and_plays_the_scenario_library(tmp_path: Path) ->
         "HOME": str(tmp_path),
         "PUSHSIM_STATE_DIR": str(state),
     }
-    bin_dir = _install_wheel(tmp_path, env)
+    bin_dir = _install(tmp_path, env)
     names = sorted(p.stem for p in (ROOT / "scenarios").glob("[!_]*.py"))
 
     listed = _run(bin_dir / "pushsim", "run", cwd=elsewhere, env=env)
