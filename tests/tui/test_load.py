@@ -26,7 +26,7 @@ async def test_fifty_phones_and_a_burst_of_notifications_stay_consistent(sim: Si
             *(sim.notify(f"u{n % PHONES:02}", title=f"burst {n}") for n in range(BURST))
         )
         await asyncio.gather(
-            *(sim.wait_for("NotificationDisplayed", notification=i, timeout=30) for i in ids)
+            *(sim.wait_for("NotificationDisplayed", notification=i, timeout=90) for i in ids)
         )
         await settle(app, pilot)
 
