@@ -287,3 +287,13 @@ async def service(
     await service.start()
     yield service
     await service.stop()
+
+
+@pytest.fixture
+async def client(service: SenderService) -> AsyncIterator[httpx.AsyncClient]:
+    """The sender's HTTP API over ``service`` (each module's own ``service`` when it has one),
+    through httpx's ASGI transport; API key ``api-secret``, app key ``app-secret``."""
+    app = sender.create_app(service, api_key="api-secret", app_key="app-secret")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sender") as client:
+        yield client

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-
-from sender import SenderService, create_app
 
 API = {"Authorization": "Bearer api-secret"}
 APP = {"X-App-Key": "app-secret"}
 IOS = "ab" * 32
 DEVICE = {"token": IOS, "platform": "ios", "app_id": "com.example", "user_id": "u1"}
 ALERT = {"user_id": "u1", "title": "Hello", "body": "World"}
-
-
-@pytest.fixture
-async def client(service: SenderService) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(service, api_key="api-secret", app_key="app-secret")
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://sender") as client:
-        yield client
 
 
 def _error(response: httpx.Response, status: int) -> dict[str, Any]:

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from sender import SenderService, create_app
+from sender import SenderService
 
 API = {"Authorization": "Bearer api-secret"}
 APP = {"X-App-Key": "app-secret"}
 IOS = "ab" * 32
-
-
-@pytest.fixture
-async def client(service: SenderService) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(service, api_key="api-secret", app_key="app-secret")
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://sender") as client:
-        yield client
 
 
 def _field(response: httpx.Response) -> str:

@@ -46,14 +46,6 @@ async def service(
     await service.stop()
 
 
-@pytest.fixture
-async def client(service: SenderService) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(service, api_key="api-secret", app_key="app-secret")
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://sender") as client:
-        yield client
-
-
 BODIES: list[tuple[str, str, dict[str, str], dict[str, Any], str]] = [
     ("POST", "/v1/devices", APP, DEVICE | {"user_id": NUL}, "user_id"),
     ("POST", "/v1/devices", APP, DEVICE | {"app_id": NUL}, "app_id"),
