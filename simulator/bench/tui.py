@@ -132,7 +132,7 @@ async def run(options: BenchOptions) -> BenchReport:
         notes=[
             f"keys per round: {' '.join(KEYS)}",
             "headless: frames are not written out",
-            f"on a machine this busy wall time is stretched; CPU-time p95 {_p95(cpu):.1f} ms",
+            f"CPU-time p95 {_p95(cpu):.1f} ms (other processes stretch wall time, not this)",
         ],
     )
 
