@@ -188,9 +188,11 @@ class PlaybackMixin(App[int]):
                 clock=VirtualClock(),
                 **script.options,
             )
+            await sim.start()
         except (ScenarioError, TypeError) as exc:
             return self._finished(PlaybackResult(path.stem, False, str(exc)))
-        await sim.start()
+        except Exception as exc:  # its OPTIONS ask for a port in use, say: the TUI stays up
+            return self._finished(PlaybackResult(path.stem, False, f"{type(exc).__name__}: {exc}"))
         dashboard = Dashboard(type(self._labels)(), slide_ticks=self.dashboard.slide_ticks)
         self._played = (sim, follow(sim, dashboard))
         await self.show_simulation(sim, dashboard)

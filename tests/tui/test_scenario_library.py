@@ -4,6 +4,7 @@ passes; at full speed the screen is not repainted at every step."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from pathlib import Path
 
@@ -71,3 +72,27 @@ async def test_at_full_speed_the_screen_waits_for_the_scenario(
         await asyncio.wait_for(app.playback_finished.wait(), 10)
         await app.flush()
         assert [p.phone_id for p in fleet.phones] == ["watched"]
+
+
+async def test_a_scenario_whose_simulation_cannot_start_fails_and_the_tui_stays(
+    sim: Simulation, tmp_path: Path
+) -> None:
+    """A scenario whose OPTIONS ask for a port already in use ends in FAIL with the reason; the
+    app keeps running and shows the live simulation."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        script = tmp_path / "busy_port.py"
+        script.write_text(
+            '"""Asks for a port that is taken."""\n'
+            "from simulator.network import Ports\n"
+            f"OPTIONS = {{'ports': Ports(apns={port})}}\n"
+            "async def scenario(sim):\n"
+            "    pass\n"
+        )
+        async with tui(sim) as (app, _):
+            result = await app.play_scenario(script).wait()
+            assert not result.passed and result.error is not None
+            assert result.error.startswith("OSError") and str(port) in result.error
+            assert app.is_running and app.sim is sim and not app.playing_in_own_simulation
