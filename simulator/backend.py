@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import os
 import shlex
 import subprocess
@@ -80,10 +81,11 @@ class SendHook:
             raise HookError("send hook: give either url or command")
         if str(self.method).upper() not in METHODS:
             raise HookError(f"send hook: method {self.method!r}: use one of {', '.join(METHODS)}")
-        if isinstance(self.command, str):
-            object.__setattr__(self, "command", tuple(shlex.split(self.command)))
-        if self.command is not None and not self.command:
-            raise HookError("send hook: command is empty")
+        if self.command is not None:
+            object.__setattr__(self, "command", _argv(self.command, "send hook"))
+        if not isinstance(self.headers, Mapping):
+            raise HookError("send hook: headers: must be an object of name → text")
+        _check_seconds(self.timeout, "send hook: timeout")
         try:
             for where, value in self._strings():
                 _TEMPLATES.check_text(value, where)
@@ -171,10 +173,8 @@ class BackendCommand:
     cwd: str | None = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.command, str):
-            object.__setattr__(self, "command", tuple(shlex.split(self.command)))
-        if not self.command:
-            raise HookError("backend: command is empty")
+        object.__setattr__(self, "command", _argv(self.command, "backend"))
+        _check_seconds(self.startup_timeout, "backend: startup_timeout")
 
     async def start(self, environment: Mapping[str, str]) -> asyncio.subprocess.Process:
         """Start the process and wait until ``ready_url`` answers (any HTTP status)."""
@@ -221,6 +221,25 @@ async def stop_process(process: asyncio.subprocess.Process) -> None:
         except TimeoutError:
             process.kill()
             await process.wait()
+
+
+def _argv(command: Sequence[str] | str, owner: str) -> Sequence[str]:
+    """A command as given: a string is split like a shell would (never run by one)."""
+    if isinstance(command, str):
+        try:
+            command = tuple(shlex.split(command))
+        except ValueError as exc:  # an unclosed quote
+            raise HookError(f"{owner}: command {command!r}: {exc}") from None
+    if not command:
+        raise HookError(f"{owner}: command is empty")
+    return command
+
+
+def _check_seconds(value: Any, where: str) -> None:
+    """A timeout is a number of seconds above 0 and finite (a string or -1 would only fail, or
+    never end, at the first send)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise HookError(f"{where}: {value!r} is not a number of seconds above 0")
 
 
 # -- templates --------------------------------------------------------------------------------

@@ -316,4 +316,11 @@ def test_hooks_are_read_and_set_through_the_control_api(pushsim_up):
     assert failed.status_code == 200, failed.text  # the token went to the webhook, not the sender
     bad = control.put("/hooks", json={"send": {"url": "ftp://x"}})
     assert bad.status_code == 422 and "http://" in bad.json()["error"]["message"]
+    for send, words in (
+        ({"command": '"unclosed'}, "No closing quotation"),
+        ({"url": "http://127.0.0.1:9/", "headers": ["x"]}, "headers: must be an object"),
+        ({"url": "http://127.0.0.1:9/", "timeout": "abc"}, "timeout: 'abc' is not a number"),
+    ):
+        bad = control.put("/hooks", json={"send": send})
+        assert bad.status_code == 422 and words in bad.json()["error"]["message"], bad.text
     assert control.put("/hooks", json={}).json() == {"webhooks": [], "send": None}

@@ -8,7 +8,7 @@ import sys
 import httpx
 import pytest
 
-from simulator.backend import HookError, SendHook
+from simulator.backend import BackendCommand, HookError, SendHook
 
 NOTIFICATION = {
     "notification_id": "n1",
@@ -81,9 +81,29 @@ async def test_a_command_gets_arguments_and_the_notification_on_stdin(tmp_path):
         ({"url": "ftp://x"}, "needs http:// or https://"),
         ({"command": ""}, "command is empty"),
         ({"url": "http://x/", "method": "FETCH"}, "method 'FETCH'"),
+        ({"command": '"unclosed'}, "No closing quotation"),
+        ({"url": "http://x/", "headers": ["x-id"]}, "headers: must be an object"),
+        ({"url": "http://x/", "timeout": "abc"}, "timeout: 'abc' is not a number"),
+        ({"url": "http://x/", "timeout": -1}, "timeout: -1 is not a number"),
+        ({"url": "http://x/", "timeout": float("inf")}, "timeout: inf is not a number"),
+        ({"url": "http://x/", "timeout": True}, "timeout: True is not a number"),
     ],
 )
 def test_a_malformed_hook_is_refused_at_once(fields, message):
     """Bad templates fail when the hook is made, saying what is wrong."""
     with pytest.raises(HookError, match=message):
         SendHook(**fields)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"command": "'unclosed"}, "No closing quotation"),
+        ({"command": []}, "command is empty"),
+        ({"command": "true", "startup_timeout": 0}, "startup_timeout: 0 is not a number"),
+    ],
+)
+def test_a_malformed_backend_command_is_refused_at_once(fields, message):
+    """A backend command that cannot be split, or an unusable startup timeout, fails when made."""
+    with pytest.raises(HookError, match=message):
+        BackendCommand(**fields)
