@@ -17,7 +17,7 @@ import ssl
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from hypercorn.asyncio.tcp_server import TCPServer
 from hypercorn.asyncio.worker_context import WorkerContext
@@ -204,6 +204,64 @@ class HypercornServer:
             writer.transport.abort()
         finally:
             del self._connections[task]
+
+
+class HypercornFake:
+    """What a fake served by a :class:`HypercornServer` shares: ``port``, ``url``, ``start``,
+    ``stop`` and ``async with``, with the server's errors raised as the fake's own ``error``.
+
+    A subclass sets ``label`` and ``error`` and calls ``super().__init__`` with its server.
+    """
+
+    label: ClassVar[str]
+    """How errors name the fake (``"the fake FCM"``)."""
+    error: ClassVar[type[Exception]]
+    """The fake's own exception for a server that cannot start or is not started."""
+
+    def __init__(self, server: HypercornServer) -> None:
+        self._server = server
+        self._host = "127.0.0.1"
+
+    @property
+    def port(self) -> int:
+        """The port actually bound (after :meth:`start`)."""
+        try:
+            return self._server.port
+        except ServerError:
+            raise self.error(f"{self.label} is not started") from None
+
+    @property
+    def url(self) -> str:
+        """``https://<host>:<port>``: the base of the fake's API paths."""
+        return f"https://{self._host}:{self.port}"
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Bind ``host:port`` (0 = ephemeral) and serve; returns once connections are accepted."""
+        try:
+            await self._server.start(host, port)
+        except ServerError as exc:
+            raise self.error(f"{self.label} cannot start: {exc}") from exc
+        self._host = host
+
+    async def stop(self) -> None:
+        """Stop serving and close the port. Safe to call twice.
+
+        Answers in flight get the server's ``stop_grace`` to finish; then connections are cut,
+        since a TLS close would otherwise wait for a client that is not reading.
+        """
+        await self._server.stop()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
 
 
 class _TCPServer(TCPServer):

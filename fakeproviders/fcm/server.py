@@ -8,7 +8,6 @@ HTTP/1.1, so both are offered through ALPN (reference/fcm.md §0.11). The ASGI a
 from __future__ import annotations
 
 import ssl
-from types import TracebackType
 
 from fakeproviders.clock import Clock
 from fakeproviders.events import Emit, discard_event
@@ -22,8 +21,7 @@ from fakeproviders.fcm.options import FcmOptions
 from fakeproviders.fcm.registry import FcmRegistry
 from fakeproviders.fcm.service_account import ServiceAccount
 from fakeproviders.fcm.topic_api import TopicManagement
-from fakeproviders.hypercorn_server import HypercornServer, ServerLimits
-from fakeproviders.hypercorn_server import ServerError as HttpServerError
+from fakeproviders.hypercorn_server import HypercornFake, HypercornServer, ServerLimits
 
 # How long stop() lets answers in flight finish before dropping the connections.
 _STOP_GRACE = 0.25
@@ -33,7 +31,7 @@ class ServerError(FakeFcmError):
     """The server could not start."""
 
 
-class FakeFcm:
+class FakeFcm(HypercornFake):
     """The fake FCM HTTP v1 API, its OAuth2 token endpoint and topic management, for one project.
 
     ``ssl_context`` is a server context whose ALPN offers ``h2`` and ``http/1.1``
@@ -41,7 +39,11 @@ class FakeFcm:
     JSON should name :attr:`token_uri`. Attributes for tests and the control API:
     ``registry`` (tokens, topics, phones), ``faults`` (a :class:`FaultInjector` consulted per
     send before validation), ``request_log`` (every request with its decision), ``options``.
+    :attr:`url` is the base of ``/v1/projects/...``.
     """
+
+    label = "the fake FCM"
+    error = ServerError
 
     def __init__(
         self,
@@ -96,16 +98,17 @@ class FakeFcm:
             frontend=self.frontend, topics=self.topic_api, request_log=self.request_log,
             clock=clock, max_body_bytes=options.max_body_bytes,
         )  # fmt: skip
-        self._host = "127.0.0.1"
-        self._server = HypercornServer(
-            self.app,
-            ssl_context,
-            ServerLimits(
-                max_concurrent_streams=options.max_concurrent_streams,
-                idle_timeout=options.idle_timeout,
-                header_timeout=options.header_timeout,
-            ),
-            stop_grace=_STOP_GRACE,
+        super().__init__(
+            HypercornServer(
+                self.app,
+                ssl_context,
+                ServerLimits(
+                    max_concurrent_streams=options.max_concurrent_streams,
+                    idle_timeout=options.idle_timeout,
+                    header_timeout=options.header_timeout,
+                ),
+                stop_grace=_STOP_GRACE,
+            )
         )
 
     @property
@@ -114,48 +117,14 @@ class FakeFcm:
         return self.frontend.project_number
 
     @property
-    def port(self) -> int:
-        """The port actually bound (after :meth:`start`)."""
-        try:
-            return self._server.port
-        except HttpServerError:
-            raise ServerError("the fake FCM is not started") from None
-
-    @property
-    def url(self) -> str:
-        """``https://127.0.0.1:<port>``: the base of ``/v1/projects/...``."""
-        return f"https://{self._host}:{self.port}"
-
-    @property
     def token_uri(self) -> str:
         """The OAuth2 token endpoint, to put in the service-account JSON."""
         return f"{self.url}/token"
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Bind ``host:port`` (0 = ephemeral) and serve; returns once connections are accepted."""
-        try:
-            await self._server.start(host, port)
-        except HttpServerError as exc:
-            raise ServerError(f"the fake FCM cannot start: {exc}") from exc
-        self._host = host
-        self.oauth.accept_audience(self.token_uri)
+        """Bind ``host:port`` (0 = ephemeral) and serve; returns once connections are accepted.
 
-    async def stop(self) -> None:
-        """Stop serving and close the port. Safe to call twice.
-
-        Answers in flight get a moment to finish; then connections are cut, since a TLS close
-        would otherwise wait for a client that is not reading.
+        Then accepts OAuth assertions addressed to :attr:`token_uri`.
         """
-        await self._server.stop()
-
-    async def __aenter__(self) -> FakeFcm:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+        await super().start(host, port)
+        self.oauth.accept_audience(self.token_uri)

@@ -9,7 +9,6 @@ endpoint for every Google API).
 from __future__ import annotations
 
 import ssl
-from types import TracebackType
 
 from fakeproviders.clock import Clock
 from fakeproviders.events import Emit, discard_event
@@ -19,8 +18,7 @@ from fakeproviders.gwallet.api import WalletApi
 from fakeproviders.gwallet.app import WalletApp
 from fakeproviders.gwallet.errors import FakeWalletError
 from fakeproviders.gwallet.options import WalletOptions
-from fakeproviders.hypercorn_server import HypercornServer
-from fakeproviders.hypercorn_server import ServerError as HttpServerError
+from fakeproviders.hypercorn_server import HypercornFake, HypercornServer
 
 #: The real host, for the proxy routes and the certificate's names.
 HOST = "walletobjects.googleapis.com"
@@ -32,7 +30,7 @@ class ServerError(FakeWalletError):
     """The server could not start, or is not started."""
 
 
-class FakeGoogleWallet:
+class FakeGoogleWallet(HypercornFake):
     """The fake Google Wallet API for loyalty cards, for one issuer.
 
     ``ssl_context`` is a server context whose certificate names :data:`HOST` and whose ALPN
@@ -40,8 +38,11 @@ class FakeGoogleWallet:
     endpoint whose tokens it accepts; ``issuer_id`` the issuer whose users are ``issuer_users``
     (service-account emails). Attributes for tests and the control API: ``api`` (the sans-IO
     core: ``store``, ``quota``, ``holders``; also what phones save passes through),
-    ``request_log``, ``options``.
+    ``request_log``, ``options``. :attr:`url` is the base of ``/walletobjects/v1/...``.
     """
+
+    label = "the fake Google Wallet API"
+    error = ServerError
 
     def __init__(
         self,
@@ -65,42 +66,4 @@ class FakeGoogleWallet:
         )
         self.request_log = RequestLog(self.options.request_log_size)
         self.app = WalletApp(self.api, self.request_log, clock)
-        self._server = HypercornServer(self.app, ssl_context, stop_grace=_STOP_GRACE)
-        self._host = "127.0.0.1"
-
-    @property
-    def port(self) -> int:
-        """The port actually bound (after :meth:`start`)."""
-        try:
-            return self._server.port
-        except HttpServerError:
-            raise ServerError("the fake Google Wallet API is not started") from None
-
-    @property
-    def url(self) -> str:
-        """``https://127.0.0.1:<port>``: the base of ``/walletobjects/v1/...``."""
-        return f"https://{self._host}:{self.port}"
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Bind ``host:port`` (0 = ephemeral) and serve; returns once connections are accepted."""
-        try:
-            await self._server.start(host, port)
-        except HttpServerError as exc:
-            raise ServerError(f"the fake Google Wallet API cannot start: {exc}") from exc
-        self._host = host
-
-    async def stop(self) -> None:
-        """Stop serving and close the port. Safe to call twice."""
-        await self._server.stop()
-
-    async def __aenter__(self) -> FakeGoogleWallet:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+        super().__init__(HypercornServer(self.app, ssl_context, stop_grace=_STOP_GRACE))
