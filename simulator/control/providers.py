@@ -21,7 +21,8 @@ class NewFault(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     provider: Literal["apns", "fcm", "google_wallet"]
-    status: int | None = Field(default=None, ge=100, le=599)
+    # A 1xx is never a final answer (HTTP/2 has the client fail the stream, RFC 9113 §8.1).
+    status: int | None = Field(default=None, ge=200, le=599)
     reason: str | None = None
     retry_after: int | None = Field(default=None, ge=0)
     latency: float = Field(default=0.0, ge=0, le=60)

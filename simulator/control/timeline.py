@@ -37,8 +37,9 @@ def install_timeline_routes(app: FastAPI, sim: Simulation, error: type[Exception
     def cursor(since: str) -> int:
         if since == "latest":
             return sim.timeline.last_seq
-        if not since.isascii() or not since.isdigit():
-            raise error(422, f"since: a seq (0, 1, 2…) or 'latest', not {since!r}")
+        # Past 18 digits no seq can match; int() would refuse over 4300 of them with a 500.
+        if not since.isascii() or not since.isdigit() or len(since) > 18:
+            raise error(422, f"since: a seq (0, 1, 2…) or 'latest', not {since[:40]!r}")
         return int(since)
 
     def kind_name(kind: str | None) -> str | None:

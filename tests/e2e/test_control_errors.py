@@ -26,6 +26,10 @@ async def test_every_refusal_has_the_documented_shape(control):
         ("POST", "/phones", b"{not json", 422),
         ("POST", "/phones", b'{"platform": "windows"}', 422),
         ("GET", "/timeline?limit=many", None, 422),
+        # Past int()'s 4300-digit limit, a cursor once answered 500.
+        ("GET", "/timeline/wait?since=" + "9" * 5000, None, 422),
+        # A 1xx as the final answer breaks the HTTP/2 stream instead of refusing the push.
+        ("POST", "/faults", b'{"provider": "apns", "status": 100}', 422),
     ]
     for method, path, body, status in refusals:
         answer = await control.request(
