@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from fakeproviders.bodies import logged_text
+from fakeproviders.bodies import GONE, logged_text, read_body
 from fakeproviders.clock import Clock
 from fakeproviders.fcm import errors
 from fakeproviders.fcm.frontend import FcmFrontEnd
@@ -58,8 +58,8 @@ class FcmApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        raw = await _body(receive, scope, self._max_body)
-        if raw is _GONE:
+        raw = await read_body(receive, scope, self._max_body)
+        if raw is GONE:
             return  # the client reset the stream: nobody would read the answer
         method = scope["method"]
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
@@ -140,29 +140,3 @@ class FcmApp:
             if method == "GET":
                 return "topics.get", self.topics.get(project, registration, seg[6], auth)
         return None
-
-
-_GONE = b"<gone>"
-
-
-async def _body(receive: Receive, scope: Scope, limit: int) -> bytes | None:
-    """The whole body, or None once it is known to be over ``limit`` (from its content-length,
-    or as soon as the bytes read pass it): the rest is never read. ``_GONE`` if the client went
-    away first."""
-    for name, value in scope.get("headers", ()):
-        if name == b"content-length" and value.isdigit() and int(value) > limit:
-            return None
-    chunks = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return _GONE
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)

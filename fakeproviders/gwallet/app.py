@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from fakeproviders.bodies import GONE, logged_text, read_body
 from fakeproviders.clock import Clock
 from fakeproviders.fcm.errors import not_found_html
 from fakeproviders.fcm.inspection import LoggedRequest, RequestLog
@@ -44,10 +45,12 @@ class WalletApp:
             return
         if scope["type"] != "http":
             return
+        raw = await read_body(receive, scope, MAX_BODY)
+        if raw is GONE:
+            return  # the client reset the stream: nobody would read the answer
         method = scope["method"]
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         path = raw_path.split(b"?", 1)[0].decode("latin-1")
-        raw = await _body(receive)
         authorization = None
         for name, value in scope.get("headers", ()):
             if name == b"authorization":
@@ -63,8 +66,8 @@ class WalletApp:
                 at=self._clock.now(), method=method, path=path,
                 http_version=scope.get("http_version", ""), status=reply.status, kind=kind,
                 reason=reply.reason, push_id=reply.push_id,
-                request_body=(raw or b"").decode("utf-8", "replace"),
-                response_body=reply.body.decode("utf-8", "replace"),
+                request_body=logged_text(raw or b""),
+                response_body=logged_text(reply.body),
             )
         )  # fmt: skip
         headers = [(k.encode(), v.encode()) for k, v in reply.headers.items()]
@@ -119,23 +122,6 @@ class WalletApp:
 
 def _too_large() -> errors.WalletError:
     return errors.WalletError(413, "Request payload too large.", "uploadTooLarge", None)
-
-
-async def _body(receive: Receive) -> bytes | None:
-    """The request body, or None once it grows past :data:`MAX_BODY`."""
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
