@@ -40,9 +40,6 @@ class WalletApp:
         self._clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
-            return
         if scope["type"] != "http":
             return
         raw = await read_body(receive, scope, MAX_BODY)
@@ -122,13 +119,3 @@ class WalletApp:
 
 def _too_large() -> errors.WalletError:
     return errors.WalletError(413, "Request payload too large.", "uploadTooLarge", None)
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
