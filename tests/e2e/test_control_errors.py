@@ -2,21 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import httpx
-import pytest
-
-from simulator import Simulation
-from simulator.control import create_control_app
-
-
-@pytest.fixture
-async def control(pushsim: Simulation) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_control_app(pushsim))
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-        yield client
-
 
 async def test_every_refusal_has_the_documented_shape(control):
     """Routing, method and validation errors are {"error": {"code", "message"}} too."""

@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import httpx
-import pytest
-
-from simulator import DEFAULT_APP_ID, Simulation
-from simulator.control import create_control_app
-
-
-@pytest.fixture
-async def control(pushsim: Simulation) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_control_app(pushsim))
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-        yield client
+from simulator import DEFAULT_APP_ID
 
 
 async def test_every_event_carries_its_seq(control, pushsim):
