@@ -182,15 +182,17 @@ class CardPusher:
         except ProviderAuthError as exc:
             log.error("pass push for %s: credentials refused: %s", card.card_id, exc)
             return Attempt(Verdict.AUTH, 0, None, "ProviderAuthError")
-        # A 410 prunes only registrations older than its timestamp (APNS-410-TS).
-        registered_at = max(
-            (
-                r.registered_at
-                for r in self.store.pass_registrations(card.program, card.card_id)
-                if r.push_token == push.target
-            ),
-            default=0.0,
-        )
+        registered_at = 0.0
+        if result.status != 200:
+            # A 410 prunes only registrations older than its timestamp (APNS-410-TS).
+            registered_at = max(
+                (
+                    r.registered_at
+                    for r in self.store.pass_registrations(card.program, card.card_id)
+                    if r.push_token == push.target
+                ),
+                default=0.0,
+            )
         verdict = judge_apns(result.status, result.reason, result.timestamp_ms, registered_at)
         return Attempt(verdict, result.status, result.apns_id, result.reason, result.retry_after)
 
