@@ -30,7 +30,7 @@ from .google_wallet import GoogleWalletClient
 from .models import CardUpdate, LoyaltyCard, PassRegistration
 from .pkpass import PassSigner, build_pkpass
 from .policy import RetryPolicy
-from .store import Store
+from .stores import Store
 from .work import default_instance_name
 
 MAX_POINTS = 10**12
