@@ -14,10 +14,19 @@ Answer = tuple[int, dict[str, str], bytes]
 """``(status, lower-case headers, body)``."""
 
 
+MAX_RETRY_AFTER = 10**9
+"""What a longer ``Retry-After`` is read as: over 30 years, more than any caller waits."""
+
+
 def parse_retry_after(raw: str | None) -> int | None:
     """A ``Retry-After`` value as whole seconds, or None (HTTP-dates are not honoured)."""
     raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() else None
+    # ASCII only: str.isdigit() also takes "²", which int() refuses; and int() refuses more than
+    # 4300 digits, which a header can hold.
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    digits = raw.lstrip("0")
+    return MAX_RETRY_AFTER if len(digits) > 9 else int(digits or "0")
 
 
 def retry_after(response: httpx.Response) -> int | None:

@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from sender import ApnsClient
+from sender._http import MAX_RETRY_AFTER
 from sender.apns_client import default_url
 from sender.errors import ProviderAuthError, ProviderUnreachable
 
@@ -193,6 +194,32 @@ async def test_integer_retry_after_is_read(apns: ApnsClient, apns_script: Script
     )
     result = await apns.send(TOKEN, "com.example", {}, {"aps": {}})
     assert result.retry_after == 7
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("\u00b2", None),
+        ("\u0663", None),
+        ("1e3", None),
+        ("9" * 5000, MAX_RETRY_AFTER),
+        ("0" * 5000 + "7", 7),
+    ],
+    ids=["superscript", "arabic-indic", "exponent", "5000-digits", "leading-zeros"],
+)
+async def test_odd_retry_after_is_read_without_error(
+    apns: ApnsClient, apns_script: Script, header: str, seconds: int | None
+) -> None:
+    """A Retry-After of non-ASCII digits is unreadable (None), one too long for int() is the
+    longest wait; neither raises (the push would otherwise get no outcome)."""
+    apns_script.answer(
+        TOKEN,
+        httpx.Response(
+            429, json={"reason": "TooManyRequests"}, headers={"retry-after": header.encode()}
+        ),
+    )
+    result = await apns.send(TOKEN, "com.example", {}, {"aps": {}})
+    assert (result.status, result.retry_after) == (429, seconds)
 
 
 async def test_unreachable_provider_raises(ec_pem: bytes, clock: ManualClock) -> None:
