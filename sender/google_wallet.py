@@ -52,12 +52,15 @@ class GoogleWalletClient:
         session: requests.Session | None = None,
         timeout: float = 10.0,
         max_attempts: int = 5,
+        max_retry_after: float = 3600.0,
     ) -> None:
         """``issuer_id`` is the Pay & Wallet console's issuer; ``origins`` the web sites allowed
         to show save buttons (the JWT's ``origins``). ``service_account_path`` may also be
         credentials already loaded (an FCM client's: reading an RSA key costs a fifth of a
         second), which are used with the Wallet scope. A 429 or 503 is tried again after
-        ``Retry-After`` or an exponential backoff on ``clock``, ``max_attempts`` in all.
+        ``Retry-After`` or an exponential backoff on ``clock``, ``max_attempts`` in all; a
+        ``Retry-After`` over ``max_retry_after`` seconds is not waited for (the error is raised,
+        as ``RetryPolicy`` gives up).
         ``transport`` (the Wallet API) and ``session`` (the token endpoint) are test seams."""
         if not issuer_id.isdigit():
             raise InvalidInput("issuer_id", "a Google Wallet issuer id is a number")
@@ -65,6 +68,7 @@ class GoogleWalletClient:
         self.url = url.rstrip("/")
         self.origins = list(origins)
         self.max_attempts = max(1, max_attempts)
+        self.max_retry_after = max_retry_after
         self._clock = clock
         if isinstance(service_account_path, ClockedCredentials):
             credentials = service_account_path.with_scopes([WALLET_SCOPE])
@@ -224,6 +228,8 @@ class GoogleWalletClient:
             if response.status_code not in _RETRIED or attempt == self.max_attempts - 1:
                 break
             wait = retry_after(response)
+            if wait is not None and wait > self.max_retry_after:
+                break
             await self._clock.sleep(wait if wait is not None else 0.5 * 2**attempt)
         try:
             data = response.json()

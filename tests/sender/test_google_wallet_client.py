@@ -228,6 +228,17 @@ async def test_unavailable_honours_retry_after(
     assert clock.sleeps == [7]
 
 
+async def test_a_retry_after_too_long_is_not_waited_for(
+    wallet: GoogleWalletClient, api: Api, clock: ManualClock
+) -> None:
+    """A Retry-After over max_retry_after raises the 429 at once instead of sleeping that long."""
+    api.queue.append(_limited(**{"retry-after": str(int(wallet.max_retry_after) + 1)}))
+    with pytest.raises(WalletApiError) as caught:
+        await wallet.get_object("alice")
+    assert caught.value.status == 429
+    assert (len(api.requests), clock.sleeps) == (1, [])
+
+
 async def test_retries_are_bounded(wallet: GoogleWalletClient, api: Api) -> None:
     """After max_attempts tries the 429 is raised as WalletApiError."""
     api.queue += [_limited() for _ in range(wallet.max_attempts)]
