@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakeproviders import strict_json
 from fakeproviders.clock import Clock
 from fakeproviders.events import Emit, discard_event
 from fakeproviders.faults import FaultInjector
@@ -383,8 +384,8 @@ class WalletApi:
 
 def _json(raw: bytes) -> Any:
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        return strict_json.loads(raw)
+    except ValueError:  # UnicodeDecodeError included
         raise Refused(errors.invalid_json(raw)) from None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from fakeproviders.gwallet import WalletObjectChanged
@@ -122,6 +124,22 @@ def test_not_json_is_400(wallet: Harness) -> None:
     reply = wallet.insert("loyaltyClass", b"{not json")
     assert reply.status == 400
     assert body(reply)["error"]["status"] == "INVALID_ARGUMENT"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [b"NaN", b'"\\ud800"', b'{"a":' * 100 + b"1" + b"}" * 100, b"[" * 100_000],
+    ids=["nan", "lone-surrogate", "nested-100", "nested-100k"],
+)
+def test_what_strict_json_parsers_refuse_is_400(wallet: Harness, extra: bytes) -> None:
+    """NaN, a lone surrogate or nesting past strict_json.MAX_DEPTH in a body is 400
+    INVALID_ARGUMENT (never a 500 from a RecursionError), and nothing is stored."""
+    wallet.insert("loyaltyClass", loyalty_class())
+    raw = json.dumps(loyalty_object()).encode()[:-1] + b', "extra": ' + extra + b"}"
+    reply = wallet.insert("loyaltyObject", raw)
+    assert reply.status == 400
+    assert body(reply)["error"]["status"] == "INVALID_ARGUMENT"
+    assert not wallet.api.store.exists("loyaltyObject", OBJECT_ID)
 
 
 def test_insert_object(wallet: Harness) -> None:
