@@ -4,15 +4,17 @@ with which words."""
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import tempfile
+import zipfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from devices.pkpass import PassRefused, read_pass
+from devices.pkpass import MAX_PASS_BYTES, MAX_UNPACKED_BYTES, PassRefused, read_pass
 from fakeproviders.ca import LocalCA
 from sender.pkpass import PassSigner, build_pkpass
 from tests.wallet_support import rewrite, root_of, signer_for, store_card
@@ -124,6 +126,18 @@ def test_required_keys_are_checked(ca, signer):
         read_pass(build_pkpass(card, signer), [root_of(ca)])
     with pytest.raises(PassRefused, match="formatVersion must be 1"):
         read_pass(build_pkpass(store_card(formatVersion=2), signer), [root_of(ca)])
+
+
+def test_an_archive_that_unpacks_past_the_cap_is_refused_unread(ca):
+    """Files adding up to more than MAX_UNPACKED_BYTES are refused before any is unpacked:
+    a small archive of many deflated files cannot take the phone's memory."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i in range(MAX_UNPACKED_BYTES // MAX_PASS_BYTES + 1):
+            archive.writestr(f"strip{i}.png", bytes(MAX_PASS_BYTES))
+    assert len(buffer.getvalue()) < MAX_PASS_BYTES
+    with pytest.raises(PassRefused, match="The pass is too large"):
+        read_pass(buffer.getvalue(), [root_of(ca)])
 
 
 @settings(
