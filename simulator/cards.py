@@ -9,6 +9,7 @@ change it, and flip the card's switches on the phone.
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 import httpx
@@ -23,6 +24,12 @@ from devices.wallet_events import PassAdded, PassRefused
 from sender.google_wallet import GoogleWalletClient
 from simulator.timeline import Timeline
 from simulator.wallet import AppleWallet
+
+
+def _card_path(card_id: str) -> str:
+    """``/v1/cards/{card_id}`` with the id as one path segment: "/", "?", "#" and dot segments
+    ("..") would otherwise reach another of the sender's routes."""
+    return "/v1/cards/" + urllib.parse.quote(card_id, safe="").replace(".", "%2E")
 
 
 class CardError(Exception):
@@ -66,13 +73,16 @@ class CardsMixin:
         """``PATCH /v1/cards/{id}``: the new version with each device's outcome; then waits
         until the phones have fetched what changed."""
         body = {k: v for k, v in (("points", points), ("tier", tier)) if v is not None}
-        update = await self._card_call("PATCH", f"/v1/cards/{card_id}", body, 200)
+        update = await self._card_call("PATCH", _card_path(card_id), body, 200)
         await self.settle()
         return update
 
     async def card(self, card_id: str) -> dict[str, Any]:
         """The sender's view of a card: devices and every update's outcomes."""
-        return await self._card_call("GET", f"/v1/cards/{card_id}", None, 200)
+        found = await self._card_call("GET", _card_path(card_id), None, 200)
+        if found.get("card_id") != card_id:  # "stats" is the sender's GET /v1/cards/stats
+            raise CardError(f"no card {card_id!r}")
+        return found
 
     async def card_stats(self) -> dict[str, Any]:
         """``GET /v1/cards/stats``."""

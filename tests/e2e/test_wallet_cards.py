@@ -46,6 +46,12 @@ async def test_control_api_refuses_a_card_it_cannot_add(pushsim: Simulation, con
     await control.post("/phones", json={"platform": "ios", "phone_id": "lee"})
     unknown = await control.post("/phones/lee/cards", json={"card_id": "nope"})
     assert unknown.status_code == 422 and unknown.json()["error"]["code"] == 422
+    # Ids that named another of the sender's routes (its stats; "a" once "?b" became a query).
+    for card_id in ("stats", "a?b", "../cards"):
+        other = await control.post("/phones/lee/cards", json={"card_id": card_id})
+        assert other.status_code == 422, (card_id, other.text)
+    asked = await control.post("/phones/lee/cards", json={"card_id": "a?b"})
+    assert "unknown card: a?b" in asked.json()["error"]["message"]
     bad = await control.post("/cards", json={"user_id": "lee", "platform": "blackberry"})
     assert bad.status_code == 422
 
