@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from devices.errors import DeviceError
+from devices.errors import DeviceError, NotFound
 from sender.gates import BodyGate, LoopbackGate
 from simulator.control.apple import apple_router
 from simulator.control.cards import install_card_routes
@@ -105,10 +105,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DeviceError)
     async def device_error(_: Request, exc: DeviceError) -> JSONResponse:
-        # Unknown app or notification on an existing phone: the request names something absent.
-        return _error(
-            404 if "not installed" in str(exc) or "no notification" in str(exc) else 409, str(exc)
-        )
+        # An app, notification, pass… the phone does not have: the request names something absent.
+        return _error(404 if isinstance(exc, NotFound) else 409, str(exc))
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:

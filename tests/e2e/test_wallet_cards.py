@@ -52,6 +52,8 @@ async def test_control_api_refuses_a_card_it_cannot_add(pushsim: Simulation, con
         assert other.status_code == 422, (card_id, other.text)
     asked = await control.post("/phones/lee/cards", json={"card_id": "a?b"})
     assert "unknown card: a?b" in asked.json()["error"]["message"]
+    missing = await control.patch("/phones/lee/cards/nope", json={"notifications": False})
+    assert missing.status_code == 404 and "no pass" in missing.json()["error"]["message"]
     bad = await control.post("/cards", json={"user_id": "lee", "platform": "blackberry"})
     assert bad.status_code == 422
 
