@@ -48,3 +48,14 @@ def test_latency_only_fault() -> None:
     wallet = Harness()
     wallet.api.faults.add(Fault(latency=0.2))
     assert wallet.api.gate(OBJECT_ID) == (None, 0.2)
+
+
+def test_rate_limit_below_one_a_second() -> None:
+    """requests_per_second=0.5: one request passes, the next is 429 until two seconds have
+    passed (a bucket smaller than one request never let any through)."""
+    wallet = Harness(requests_per_second=0.5)
+    assert wallet.api.gate(OBJECT_ID)[0] is None
+    wallet.clock.advance(1.0)
+    assert wallet.api.gate(OBJECT_ID)[0] is not None
+    wallet.clock.advance(1.0)
+    assert wallet.api.gate(OBJECT_ID)[0] is None
