@@ -152,16 +152,27 @@ def json_problem(body: bytes) -> str | None:
         return "nested too deeply"
     except ValueError as exc:
         return str(exc) if "JSON number" in str(exc) else None
-    stack = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, str) and _SURROGATE.search(item):
-            return "a string holds a lone UTF-16 surrogate"
-        if isinstance(item, dict | list):
-            if depth >= MAX_DEPTH:
-                return "nested too deeply"
-            children = [*item, *item.values()] if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
+    # Level by level, the strings searched at once: a walk that made a tuple per value and a
+    # search per string took 1.5 s of CPU over a 1 MiB body of small objects.
+    strings: list[str] = []
+    level: list[Any] = [value]
+    depth = 0
+    while level:
+        below: list[Any] = []
+        for item in level:
+            if isinstance(item, str):
+                strings.append(item)
+            elif isinstance(item, dict | list):
+                if depth >= MAX_DEPTH:
+                    return "nested too deeply"
+                if isinstance(item, dict):
+                    strings.extend(item)
+                    below.extend(item.values())
+                else:
+                    below.extend(item)
+        level, depth = below, depth + 1
+    if _SURROGATE.search("".join(strings)):
+        return "a string holds a lone UTF-16 surrogate"
     return None
 
 
