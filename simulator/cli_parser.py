@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from simulator.bench import BENCHMARKS
-from simulator.config import MAX_AUDIT_WAIT, AuditSection, check_wait
+from simulator.config import MAX_AUDIT_WAIT, AuditSection, check_app_id, check_wait
 from simulator.simulation import default_state_dir
 
 
@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--app",
         action="append",
         dest="apps",
+        type=_app_id,
         metavar="ID",
         help="a bundle id / package name the fakes serve (repeat for more; "
         "default com.example.app; the first is the demo fleet's app)",
@@ -247,6 +248,13 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port out of range 0-65535: {port}")
     return port
+
+
+def _app_id(text: str) -> str:
+    try:
+        return check_app_id(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _number_of_seconds(text: str) -> float:

@@ -60,6 +60,18 @@ from simulator.backend import BackendCommand, HookError, SendHook
 _APPLE_ID = re.compile(r"[A-Z0-9]{10}")
 
 
+# Bundle ids and Android package names: letters, digits, "-", "_", dot-separated.
+_APP_ID = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+
+
+def check_app_id(value: str) -> str:
+    """``value`` if it is a bundle id or package name, else ValueError (the control API, the
+    ``--app`` flag and ``[apps] ids`` take the same ids)."""
+    if not _APP_ID.fullmatch(value):
+        raise ValueError(f"{value!r} is not a bundle id or package name (like com.example.app)")
+    return value
+
+
 class ConfigError(Exception):
     """The configuration file cannot be read or holds a wrong key or value."""
 
@@ -75,6 +87,11 @@ class AppsSection:
     def __post_init__(self) -> None:
         if not self.ids or not all(self.ids):
             raise ValueError("ids: list at least one app id, none empty")
+        for app_id in self.ids:
+            try:
+                check_app_id(app_id)
+            except ValueError as exc:
+                raise ValueError(f"ids: {exc}") from None
 
 
 @dataclass(frozen=True, kw_only=True)

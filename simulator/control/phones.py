@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from devices.phone import Phone
+from simulator.config import check_app_id
 from simulator.control.serialize import phone_json, tray_json
 from simulator.simulation import Simulation, SimulationError
 
@@ -24,8 +25,6 @@ class _Strict(BaseModel):
 # what could not be read back: a "/" splits the path, "." and ".." are removed by clients, control
 # characters (NUL, newline) break logs and shells.
 _PATH_ID = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
-# Bundle ids and Android package names: letters, digits, "-", "_", dot-separated.
-_APP_ID = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
 
 
 def _path_id(value: str | None) -> str | None:
@@ -34,12 +33,6 @@ def _path_id(value: str | None) -> str | None:
             f"{value!r} cannot be used in a URL path: use letters, digits and - _ . ~ "
             "(not starting with a dot)"
         )
-    return value
-
-
-def _app_id(value: str) -> str:
-    if not _APP_ID.fullmatch(value):
-        raise ValueError(f"{value!r} is not a bundle id or package name (like com.example.app)")
     return value
 
 
@@ -58,7 +51,7 @@ class NewPhone(_Strict):
 
 
 class Install(_Strict):
-    app_id: Annotated[str, AfterValidator(_app_id)] = Field(min_length=1, max_length=255)
+    app_id: Annotated[str, AfterValidator(check_app_id)] = Field(min_length=1, max_length=255)
     user_id: Annotated[str, AfterValidator(_printable)] = Field(min_length=1, max_length=255)
     answer: Literal["allow", "deny", "dismiss"] = "allow"
     build: Literal["development", "production"] = Field(

@@ -65,6 +65,7 @@ def test_every_section_reaches_the_simulation_options(tmp_path):
         ("[up]\ndemo = 1", "[up] demo: expected true or false, got int 1"),
         ("[apps]\nids = 'com.x'", "[apps] ids: expected a list of text, got str"),
         ("[apps]\nids = []", "[apps] ids: list at least one app id"),
+        ("[apps]\nids = ['com.x', 'my app']", "[apps] ids: 'my app' is not a bundle id"),
         ("[apns]\nteam_id = 'abc'", "[apns] team_id: 'abc' is not 10 uppercase letters or digits"),
         ("apps = 3", "apps must be a [apps] table"),
         ("[[hooks.webhooks]]\nurl = 'ftp://x'", "[[hooks.webhooks]] #1: url 'ftp://x': needs"),
@@ -153,3 +154,14 @@ def test_google_wallet_port(tmp_path):
     """[ports] google_wallet fixes the fake Google Wallet API's port (also --google-wallet-port)."""
     config = load_config(write(tmp_path, "[ports]\ngoogle_wallet = 8445\n"))
     assert config.ports.google_wallet == 8445
+
+
+def test_up_takes_only_app_ids_the_control_api_can_install():
+    """pushsim up --app refuses what [apps] ids and POST /phones/{id}/apps refuse."""
+    from simulator.cli import build_parser
+
+    args = build_parser().parse_args(["up", "--app", "com.acme.shop", "--app", "Acme_2"])
+    assert args.apps == ["com.acme.shop", "Acme_2"]
+    for bad in ("my app", "com..acme", "com/acme"):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["up", "--app", bad])
