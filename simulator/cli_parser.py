@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from simulator.bench import BENCHMARKS
-from simulator.config import MAX_AUDIT_WAIT, AuditSection, check_app_id, check_wait
+from simulator.config import MAX_AUDIT_WAIT, AuditSection, check_app_id, check_port, check_wait
 from simulator.simulation import default_state_dir
 
 
@@ -245,9 +245,10 @@ def _port(text: str) -> int:
         port = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port out of range 0-65535: {port}")
-    return port
+    try:
+        return check_port(port)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _app_id(text: str) -> str:

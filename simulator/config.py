@@ -72,6 +72,13 @@ def check_app_id(value: str) -> str:
     return value
 
 
+def check_port(value: int) -> int:
+    """``value`` if it is a TCP port (0: a free one), else ValueError."""
+    if not 0 <= value <= 65535:
+        raise ValueError(f"port out of range 0-65535: {value}")
+    return value
+
+
 class ConfigError(Exception):
     """The configuration file cannot be read or holds a wrong key or value."""
 
@@ -143,6 +150,13 @@ class PortsSection:
     proxy: int = 0
     google_wallet: int = 0
     """The Google Wallet API."""
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            try:
+                check_port(getattr(self, f.name))
+            except ValueError as exc:
+                raise ValueError(f"{f.name}: {exc}") from None
 
 
 @dataclass(frozen=True, kw_only=True)

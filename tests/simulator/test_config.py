@@ -66,6 +66,8 @@ def test_every_section_reaches_the_simulation_options(tmp_path):
         ("[apps]\nids = 'com.x'", "[apps] ids: expected a list of text, got str"),
         ("[apps]\nids = []", "[apps] ids: list at least one app id"),
         ("[apps]\nids = ['com.x', 'my app']", "[apps] ids: 'my app' is not a bundle id"),
+        ("[ports]\nfcm = 70000", "[ports] fcm: port out of range 0-65535: 70000"),
+        ("[ports]\nsender = -1", "[ports] sender: port out of range 0-65535: -1"),
         ("[apns]\nteam_id = 'abc'", "[apns] team_id: 'abc' is not 10 uppercase letters or digits"),
         ("apps = 3", "apps must be a [apps] table"),
         ("[[hooks.webhooks]]\nurl = 'ftp://x'", "[[hooks.webhooks]] #1: url 'ftp://x': needs"),
