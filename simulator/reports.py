@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,6 +11,25 @@ from pathlib import Path
 from fakeproviders.ca import write_atomic
 from simulator.control.serialize import event_json
 from simulator.scenarios import ScenarioResult
+
+# Characters XML 1.0 cannot carry at all (control characters, lone surrogates): a backend's stderr
+# with colour codes in a failure message made the whole report unreadable to CI.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_document(root: ET.Element) -> bytes:
+    """``root`` as a UTF-8 document, each character XML cannot hold written as ``\\xNN``."""
+
+    def clean(text: str) -> str:
+        return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+    for element in root.iter():
+        if element.text:
+            element.text = clean(element.text)
+        for name, value in element.attrib.items():
+            element.set(name, clean(value))
+    xml: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return xml
 
 
 def junit_xml(results: Sequence[ScenarioResult]) -> bytes:
@@ -40,8 +60,7 @@ def junit_xml(results: Sequence[ScenarioResult]) -> bytes:
             failure.text = f"{result.error}\n\n{result.timeline}"
         out = ET.SubElement(case, "system-out")
         out.text = result.timeline
-    xml: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
-    return xml
+    return xml_document(suite)
 
 
 def timelines_json(results: Sequence[ScenarioResult]) -> bytes:

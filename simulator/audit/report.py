@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from simulator.audit.model import CheckResult
+from simulator.reports import xml_document
 
 _MARK = {"pass": "PASS", "fail": "FAIL", "error": "ERROR"}
 
@@ -53,8 +54,7 @@ def junit_xml(results: Sequence[CheckResult], *, name: str = "pushsim audit") ->
                 f"evidence: {verdict.evidence}"
             )
         ET.SubElement(case, "system-out").text = verdict.evidence
-    xml: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
-    return xml
+    return xml_document(suite)
 
 
 def json_report(results: Sequence[CheckResult]) -> bytes:

@@ -38,6 +38,17 @@ def test_junit_xml_has_a_failure_and_an_error():
     assert cases["APNS-PRUNE-410"].find("failure") is None
 
 
+def test_junit_xml_stays_well_formed_whatever_the_evidence_holds():
+    """Control characters and lone surrogates (a backend's coloured stderr) are written as \\xNN,
+    so CI can still parse the report; the rest of the text is kept."""
+    stderr = "send hook: ./notify exited 1: \x1b[31mboom\x1b[0m\x00 \ud800 é"
+    results = [CheckResult(CHECKS["FCM-PRUNE-404"], Verdict("error", stderr), 0.1)]
+    (case,) = ET.fromstring(junit_xml(results))
+    written = "send hook: ./notify exited 1: \\x1b[31mboom\\x1b[0m\\x00 \\xd800 é"
+    assert case.find("error").get("message") == written
+    assert case.find("system-out").text == written
+
+
 def test_json_report_lists_every_check_with_its_source():
     """JSON for CI: overall passed flag and, per check, id, verdict, evidence, rule, source."""
     body = json.loads(json_report(RESULTS))
