@@ -182,7 +182,9 @@ class CardService:
             CardChanged(at=now, card_id=card_id, version=changed.version, points=points, tier=tier)
         )
         await pusher.send(pushes)
-        return self.store.card_updates(card_id)[-1]
+        # This change's version only: the card's whole history grows with every change.
+        [update] = self.store.card_updates(card_id, changed.version)
+        return update
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -53,9 +53,9 @@ class CardStore(Protocol):
         all in one transaction; None for an unknown card."""
         ...
 
-    def card_updates(self, card_id: str) -> list[CardUpdate]:
-        """Every version of the card, oldest first, each with its delivery outcomes and the
-        targets still in the outbox."""
+    def card_updates(self, card_id: str, version: int | None = None) -> list[CardUpdate]:
+        """Every version of the card (or only ``version``), oldest first, each with its delivery
+        outcomes and the targets still in the outbox."""
         ...
 
     def claim_card_pushes(self, owner: str, lease: float, now: float, limit: int) -> list[CardPush]:
@@ -239,18 +239,22 @@ class SqlCardStore:
             tokens.setdefault(row["push_token"], row["device_library_id"])
         return list(tokens.items())
 
-    def card_updates(self, card_id: str) -> list[CardUpdate]:
+    def card_updates(self, card_id: str, version: int | None = None) -> list[CardUpdate]:
+        where = "card_id = ?"
+        params: list[Any] = [card_id]
+        if version is not None:
+            where += " AND version = ?"
+            params.append(version)
         outcomes: dict[int, list[CardDelivery]] = {}
         for row in self._read(
             "SELECT card_id, version, target, device_library_id, outcome, status, reason,"
-            " push_id, at, attempts FROM card_deliveries WHERE card_id = ? ORDER BY rowid",
-            (card_id,),
+            f" push_id, at, attempts FROM card_deliveries WHERE {where} ORDER BY rowid",
+            params,
         ):
             outcomes.setdefault(row["version"], []).append(CardDelivery(**row))
         pending: dict[int, list[str]] = {}
         for row in self._read(
-            "SELECT version, target FROM card_pushes WHERE card_id = ? ORDER BY target",
-            (card_id,),
+            f"SELECT version, target FROM card_pushes WHERE {where} ORDER BY target", params
         ):
             pending.setdefault(row["version"], []).append(row["target"])
         return [
@@ -260,9 +264,9 @@ class SqlCardStore:
                 pending=tuple(pending.get(row["version"], ())),
             )
             for row in self._read(
-                "SELECT card_id, version, at, points, tier FROM card_updates WHERE card_id = ?"
+                f"SELECT card_id, version, at, points, tier FROM card_updates WHERE {where}"
                 " ORDER BY version",
-                (card_id,),
+                params,
             )
         ]
 

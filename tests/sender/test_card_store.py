@@ -118,3 +118,16 @@ def test_updates_carry_their_outcomes_and_stats_count_them(any_store):
     assert stats["issued"] == {"ios": 1} and stats["updates"] == 1
     assert (stats["sent"], stats["accepted"], stats["failed"]) == (2, 1, {"Unregistered": 1})
     assert stats["device_logs"] == 2 and [m for _, m in any_store.pass_logs()] == ["a", "b"]
+
+
+def test_card_updates_of_one_version_are_that_version_only(any_store):
+    """card_updates(card_id, version) is that version with its own outcomes and pending pushes,
+    none of the others'."""
+    any_store.add_card(_card())
+    any_store.register_pass(_registration("d1", "c1", "t1"))
+    _change(any_store, "c1", 20, "Silver", 200.0)
+    _change(any_store, "c1", 30, "Gold", 300.0)
+    [update] = any_store.card_updates("c1", 2)
+    assert (update.version, update.points, update.pending) == (2, 20, ("t1",))
+    assert any_store.card_updates("c1", 9) == []
+    assert [u.version for u in any_store.card_updates("c1")] == [1, 2, 3]
