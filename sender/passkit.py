@@ -11,6 +11,7 @@ Errors carry no body: Apple documents only the status codes.
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import hmac
 import json
@@ -230,6 +231,9 @@ def _http_date(value: str | None) -> int | None:
     if not value:
         return None
     try:
-        return int(email.utils.parsedate_to_datetime(value).timestamp())
+        when = email.utils.parsedate_to_datetime(value)
+        # An HTTP-date is GMT even when it says no zone (asctime's form, RFC 9110 §5.6.7);
+        # a naive datetime would be read in the server's local time.
+        return int(when.replace(tzinfo=when.tzinfo or datetime.UTC).timestamp())
     except (TypeError, ValueError, IndexError, OverflowError):
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import time
 import urllib.parse
 import uuid
 from collections.abc import AsyncIterator
@@ -204,6 +205,22 @@ async def test_latest_pass_is_304_until_it_changes(world):
     assert (await world["http"].get(path, headers=since)).status_code == 304
     await world["http"].patch(f"/v1/cards/{world['card']['card_id']}", json={"points": 11})
     assert (await world["http"].get(path, headers=since)).status_code == 200
+
+
+async def test_if_modified_since_without_a_zone_is_gmt(world, monkeypatch):
+    """An If-Modified-Since in asctime's form (no zone: GMT, RFC 9110 §5.6.7) is read as GMT,
+    not in the server's local time zone: the Last-Modified time in that form is a 304."""
+    path = f"/passkit/v1/passes/{PASS_TYPE_ID}/{world['card']['card_id']}"
+    first = await world["http"].get(path, headers=_auth(world))
+    stamp = email.utils.parsedate_to_datetime(first.headers["last-modified"]).timestamp()
+    since = {**_auth(world), "If-Modified-Since": time.asctime(time.gmtime(stamp))}
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        assert (await world["http"].get(path, headers=since)).status_code == 304
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 async def test_latest_pass_without_the_pass_token_is_401(world):
