@@ -21,7 +21,7 @@ from fakeproviders.fcm import FakeFcm
 from sender.api import MAX_WAIT
 from simulator.assertions import expect_event, expect_no_event
 from simulator.backend import HookError, SendHook
-from simulator.errors import NeedsPushsimSender, SimulationError
+from simulator.errors import NeedsPushsimSender, NotificationRefused, SimulationError
 from simulator.observe import ProviderRequest, observed_requests, wait_until_quiet
 from simulator.timeline import Timeline
 
@@ -73,7 +73,10 @@ class SendingMixin:
             return await self._notify_backend(request, self.send_hook)
         response = await self.sender_api.post("/v1/notifications", json=request)
         if response.status_code != 202:
-            raise SimulationError(f"the sender refused the notification: {response.text}")
+            message = f"the sender refused the notification: {response.text}"
+            if response.is_client_error:
+                raise NotificationRefused(response.status_code, message)
+            raise SimulationError(message)
         notification_id = str(response.json()["id"])
         self._unfinished.append(notification_id)
         return notification_id

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from devices.app_server import WebhookTemplate, WebhookTemplateError
 from simulator.backend import HookError, SendHook
+from simulator.errors import NotificationRefused
 from simulator.simulation import Simulation, SimulationError
 
 
@@ -62,6 +63,8 @@ def install_hook_routes(
         fields = body.model_dump(exclude_none=True)
         try:
             return {"id": await sim.notify(**fields)}
+        except NotificationRefused as exc:  # the request is wrong, not the sender
+            raise error(exc.status, str(exc)) from None
         except SimulationError as exc:
             raise error(502, str(exc)) from None
 

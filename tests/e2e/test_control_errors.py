@@ -58,3 +58,15 @@ async def test_app_and_user_ids_that_cannot_round_trip_are_refused(control):
         answer = await control.post("/phones/ids/apps", json=body)
         assert answer.status_code == 422, value
         assert answer.json()["error"]["message"].startswith(f"{field}: ")
+
+
+async def test_a_notification_the_sender_refuses_keeps_the_senders_4xx(control):
+    """POST /notifications with a field the sender refuses is the sender's 422 with its reason,
+    not a 502 (the request is wrong, not the sender)."""
+    for body, words in (
+        ({"user_id": "kim", "title": "x", "ttl": "soon"}, "ttl"),
+        ({"user_id": "kim", "title": "x\x00"}, "NUL"),
+    ):
+        answer = await control.post("/notifications", json=body)
+        assert answer.status_code == 422, answer.text
+        assert words in answer.json()["error"]["message"]
