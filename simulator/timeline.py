@@ -88,9 +88,9 @@ class Timeline:
                 elif relinked and waiter.notification is not None:
                     # This event tied ids together: an earlier event may belong to the awaited
                     # notification now (the provider stored a push before the sender learnt its id).
-                    found = self.entries(since=waiter.since, **waiter.filters)
-                    if found:
-                        waiter.future.set_result(found[0])
+                    found = self._first(since=waiter.since, **waiter.filters)
+                    if found is not None:
+                        waiter.future.set_result(found)
             self._waiters = [w for w in self._waiters if not w.future.done()]
 
     def clear(self) -> None:
@@ -148,12 +148,17 @@ class Timeline:
         **fields: Any,
     ) -> list[Entry]:
         """Like :meth:`events`, each event with its ``seq``."""
-        matches = self._matcher(kind, phone=phone, notification=notification, **fields)
-        return [
-            Entry(seq, event)
-            for seq, event in zip(self._seqs, self._events, strict=True)
-            if seq > since and matches(event)
-        ]
+        return list(self._matching(kind, since, phone=phone, notification=notification, **fields))
+
+    def _first(self, kind: str | type | None, since: int, **filters: Any) -> Entry | None:
+        """The first of :meth:`entries`, without matching the rest of the timeline."""
+        return next(self._matching(kind, since, **filters), None)
+
+    def _matching(self, kind: str | type | None, since: int, **filters: Any) -> Iterator[Entry]:
+        matches = self._matcher(kind, **filters)
+        for seq, event in zip(self._seqs, self._events, strict=True):
+            if seq > since and matches(event):
+                yield Entry(seq, event)
 
     def _matcher(
         self,
@@ -226,9 +231,9 @@ class Timeline:
         **filters: Any,
     ) -> Entry:
         """Like :meth:`wait_for`, the event with its ``seq``."""
-        found = self.entries(kind, since=since, **filters)
-        if found:
-            return found[0]
+        found = self._first(kind, since, **filters)
+        if found is not None:
+            return found
         waiter = _Waiter(
             matches=self._matcher(kind, **filters),
             filters={"kind": kind, **filters},
