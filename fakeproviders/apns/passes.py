@@ -11,6 +11,7 @@ certificate with the local CA, under a WWDR-like intermediate kept in the state 
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,9 @@ PASS_TYPE_OID = x509.ObjectIdentifier("1.2.840.113635.100.6.1.16")
 PASS_TOPIC_PREFIX = "pass."
 WWDR_NAME = "pushsim Worldwide Developer Relations CA (G4-like)"
 
+# Reverse-DNS characters: the identifier also names the certificate's folder, so no "/" may
+# lead the files out of the state directory.
+_PASS_TYPE_ID = re.compile(r"pass\.[A-Za-z0-9.-]+")
 _VALIDITY = datetime.timedelta(days=365)
 _RENEW_MARGIN = datetime.timedelta(days=30)
 
@@ -58,8 +62,10 @@ def issue_pass_type_certificate(
     """The Pass Type ID certificate for ``pass_type_id`` of ``team_id``, issued by the WWDR-like
     intermediate of ``ca``; kept in ``wallet/`` of the CA's state directory and reused while it
     is valid and chains to the current intermediate."""
-    if not is_pass_topic(pass_type_id):
-        raise ValueError(f"a pass type identifier starts with 'pass.': {pass_type_id!r}")
+    if not _PASS_TYPE_ID.fullmatch(pass_type_id):
+        raise ValueError(
+            f"a pass type identifier is 'pass.' and a reverse-DNS name: {pass_type_id!r}"
+        )
     wwdr, wwdr_key = ca.intermediate(WWDR_NAME, "wwdr")
     folder = ca.state_dir / "wallet" / pass_type_id
     folder.mkdir(parents=True, exist_ok=True)

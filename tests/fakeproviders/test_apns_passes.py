@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
@@ -11,6 +12,7 @@ from fakeproviders.apns.certificates import read_certificate
 from fakeproviders.apns.passes import issue_pass_type_certificate
 from fakeproviders.apns.reasons import ApnsReason
 from fakeproviders.apns.validation import Accepted, ApnsValidator, Rejected
+from fakeproviders.ca import LocalCA
 
 PASS_TYPE = "pass.com.example.loyalty"
 
@@ -67,3 +69,14 @@ def test_a_pass_push_still_needs_a_json_object(ca):
     """An empty body or non-object JSON is refused as for any push."""
     assert isinstance(_validate(ca, b""), Rejected)
     assert isinstance(_validate(ca, b"[]"), Rejected)
+
+
+@pytest.mark.parametrize("bad", ["pass.", "com.example", "pass.x/../../escaped", "pass.a\x00b"])
+def test_a_pass_type_identifier_must_be_reverse_dns(tmp_path, bad):
+    """The identifier names the certificate's folder: one with a "/" (or other than 'pass.' and
+    letters, digits, dots and hyphens) is a ValueError, and nothing is written."""
+    ca = LocalCA.load_or_create(tmp_path)
+    with pytest.raises(ValueError, match="reverse-DNS"):
+        issue_pass_type_certificate(ca, bad, "TEAM123456")
+    assert not (tmp_path / "escaped").exists()
+    assert not (tmp_path / "wallet").exists()
