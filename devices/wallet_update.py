@@ -97,8 +97,10 @@ class UpdatePull:
                 f"but the lastUpdated tag ({tag}) remained the same.",
             )
         self._tags[pass_type_id] = new_tag
-        for serial in serials:
-            held = self._passes.get((pass_type_id, serial)) if isinstance(serial, str) else None
+        # Each pass once, however often the list names it (a server's bug, or a hostile list of
+        # one serial repeated a million times).
+        for serial in dict.fromkeys(s for s in serials if isinstance(s, str)):
+            held = self._passes.get((pass_type_id, serial))
             if held is not None and held.registered and held.automatic_updates:
                 self._fetch(held, push_id)
 

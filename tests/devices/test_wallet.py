@@ -186,6 +186,12 @@ def test_serials_with_an_unchanged_tag_are_logged(lab):
     assert any("the lastUpdated tag (7) remained the same" in m for m in _logged(lab))
 
 
+def test_a_serial_listed_many_times_is_fetched_once(lab):
+    """A list that names one serial 1,000 times (and junk that is not a serial): one fetch."""
+    _push(lab, {"serialNumbers": [SERIAL] * 1000 + [7, None], "lastUpdated": "7"}, points=150)
+    assert len(lab["service"].sent("GET", "/v1/passes/")) == 1
+
+
 def test_a_pass_without_last_modified_is_taken_and_logged(lab):
     """No Last-Modified: "did not provide a 'last-modified' header" (§3)."""
     lab["service"].last_modified = None
