@@ -56,6 +56,11 @@ class ApplePasses:
         return self.signer.pass_type_id
 
 
+#: Messages of the PassKit device log kept by default (the endpoint needs no authentication:
+#: Apple's Wallet posts to it without one, reference/wallet.md).
+DEVICE_LOGS_KEPT = 10_000
+
+
 class CardService:
     """Loyalty cards over the store; Apple passes when ``apple`` is configured, Google Wallet
     cards when ``google`` is."""
@@ -73,11 +78,17 @@ class CardService:
         instance: str | None = None,
         lease: float = 30.0,
         poll_interval: float = 0.5,
+        device_logs_kept: int = DEVICE_LOGS_KEPT,
     ) -> None:
         """``retry`` is the sender's retry policy for pass pushes; ``lease`` and
         ``poll_interval`` pace the claims on the outbox as ``SenderService``'s do. Card pushes
         are claimed as ``<instance>/cards`` (``instance``: unique by default), apart from the
-        instance's campaign work, so that each gives back only its own claims."""
+        instance's campaign work, so that each gives back only its own claims.
+        ``device_logs_kept``: the newest messages of the PassKit ``/v1/log`` kept (anyone may
+        post there, unauthenticated, so older ones go)."""
+        if device_logs_kept < 1:
+            raise ValueError("device_logs_kept must be at least 1")
+        self.device_logs_kept = device_logs_kept
         self.store = store
         self.clock = clock
         self.emit = emit

@@ -179,7 +179,7 @@ def install_passkit_routes(app: FastAPI, cards: CardService) -> None:
             return Response(status_code=400)
         now = cards.clock.now()
         messages = [m.encode("utf-8", "replace").decode() for m in logs]
-        cards.store.add_pass_log(now, messages)
+        cards.store.add_pass_log(now, messages, cards.device_logs_kept)
         for message in messages:
             emit(PassLogReceived(at=now, message=message))
         return Response(status_code=200)

@@ -100,10 +100,12 @@ class CardStore(Protocol):
         """Delete every registration using a dead push token; returns them."""
         ...
 
-    def add_pass_log(self, at: float, messages: Sequence[str]) -> None: ...
+    def add_pass_log(self, at: float, messages: Sequence[str], keep: int) -> None:
+        """Store ``messages``, keeping only the newest ``keep`` of all stored."""
+        ...
 
     def pass_logs(self) -> list[tuple[float, str]]:
-        """Every logged device message, oldest first."""
+        """The logged device messages kept, oldest first."""
         ...
 
     def card_stats(self) -> dict[str, Any]:
@@ -337,10 +339,15 @@ class SqlCardStore:
 
     # -- logs and stats -----------------------------------------------------------------------
 
-    def add_pass_log(self, at: float, messages: Sequence[str]) -> None:
+    def add_pass_log(self, at: float, messages: Sequence[str], keep: int) -> None:
         with self._tx() as tx:
             tx.executemany(
                 "INSERT INTO pass_logs (at, message) VALUES (?, ?)", [(at, m) for m in messages]
+            )
+            tx.execute(
+                "DELETE FROM pass_logs WHERE rowid <= (SELECT rowid FROM pass_logs"
+                " ORDER BY rowid DESC LIMIT 1 OFFSET ?)",
+                (keep,),
             )
 
     def pass_logs(self) -> list[tuple[float, str]]:

@@ -111,13 +111,24 @@ def test_updates_carry_their_outcomes_and_stats_count_them(any_store):
                 at=300.0,
             ),
         )
-    any_store.add_pass_log(301.0, ["a", "b"])
+    any_store.add_pass_log(301.0, ["a", "b"], keep=100)
     updates = any_store.card_updates("c1")
     assert [(u.version, len(u.outcomes)) for u in updates] == [(1, 0), (2, 2)]
     stats = any_store.card_stats()
     assert stats["issued"] == {"ios": 1} and stats["updates"] == 1
     assert (stats["sent"], stats["accepted"], stats["failed"]) == (2, 1, {"Unregistered": 1})
     assert stats["device_logs"] == 2 and [m for _, m in any_store.pass_logs()] == ["a", "b"]
+
+
+def test_the_device_log_keeps_only_its_newest_messages(any_store):
+    """/v1/log takes posts from anyone: beyond ``keep`` messages the oldest go, oldest first,
+    and a single post bigger than ``keep`` keeps its own newest."""
+    for n in range(5):
+        any_store.add_pass_log(float(n), [f"m{n}a", f"m{n}b"], keep=3)
+    assert [m for _, m in any_store.pass_logs()] == ["m3b", "m4a", "m4b"]
+    any_store.add_pass_log(9.0, ["x1", "x2", "x3", "x4"], keep=2)
+    assert any_store.pass_logs() == [(9.0, "x3"), (9.0, "x4")]
+    assert any_store.card_stats()["device_logs"] == 2
 
 
 def test_card_updates_of_one_version_are_that_version_only(any_store):

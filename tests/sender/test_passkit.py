@@ -259,6 +259,16 @@ async def test_log_stores_the_messages(world):
     assert (await world["http"].get("/v1/cards/stats")).json()["device_logs"] >= 2
 
 
+async def test_log_keeps_only_the_newest_messages(world, monkeypatch):
+    """Anyone may post to /v1/log: the sender keeps its newest ``device_logs_kept`` messages,
+    so a flood cannot fill the database."""
+    monkeypatch.setattr(world["cards"], "device_logs_kept", 3)
+    for n in range(4):
+        response = await world["http"].post("/passkit/v1/log", json={"logs": [f"f{n}"] * 2})
+        assert response.status_code == 200
+    assert [m for _, m in world["store"].pass_logs()] == ["f2", "f3", "f3"]
+
+
 @pytest.mark.parametrize(
     "body", [b"", b"{}", b'{"logs": "x"}', b'{"logs": [1]}', b"[]", b'{"logs": ["a\\u0000b"]}']
 )
