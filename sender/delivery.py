@@ -103,6 +103,10 @@ class Deliverer:
         except ProviderAuthError as exc:
             log.error("push to %s: credentials refused: %s", device.platform, exc)
             return Attempt(Verdict.AUTH, 0, None, "ProviderAuthError")
+        except Exception as exc:  # a bug here or in a client library: the push still gets an
+            # outcome (named after the error) rather than none when its batch finishes.
+            log.exception("push to %s failed unexpectedly", device.platform)
+            return Attempt(Verdict.FAILED, 0, None, type(exc).__name__)
 
     async def _attempt_apns(self, notification: Notification, device: Device) -> Attempt:
         if self.apns is None:

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from sender import (
+    ApnsClient,
     NotificationRequest,
     PushSent,
     SenderService,
@@ -138,6 +139,23 @@ async def test_other_errors_keep_the_token(service: SenderService, apns_script: 
     assert service.get_device(IOS).active is True
     assert len(apns_script.requests) == 1
     assert service.deliveries(nid)[0].reason == "BadTopic"
+
+
+async def test_an_unexpected_error_still_records_an_outcome(
+    service: SenderService, apns: ApnsClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A push whose attempt raises something unforeseen (a bug) is recorded as failed, named
+    after the error, and keeps its token: the notification never ends with a push missing."""
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    service.register_device(IOS, "ios", "com.example", "u1")
+    monkeypatch.setattr(apns, "send_encoded", broken)
+    nid = await _send(service)
+    (delivery,) = service.deliveries(nid)
+    assert (delivery.outcome, delivery.reason) == ("failed", "RuntimeError")
+    assert service.get_device(IOS).active is True
 
 
 async def test_retry_after_is_honoured(
