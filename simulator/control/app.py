@@ -13,12 +13,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from starlette.exceptions import HTTPException
 
 from devices.errors import DeviceError, NotFound
 from sender.gates import BodyGate, LoopbackGate
 from simulator.control.apple import apple_router
+from simulator.control.body import StrictBody
 from simulator.control.cards import install_card_routes
 from simulator.control.hooks import install_hook_routes
 from simulator.control.phones import install_phone_routes
@@ -28,9 +29,7 @@ from simulator.control.timeline import EVENT_KINDS, install_timeline_routes
 from simulator.simulation import Simulation, SimulationError
 
 
-class Advance(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Advance(StrictBody):
     seconds: float = Field(ge=0, le=10 * 365 * 86400)
 
 

@@ -10,23 +10,20 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from starlette.exceptions import HTTPException
 
 from devices.errors import NotFound
 from devices.ios import IosPhone
 from devices.ios_activity import LiveActivity
 from devices.phone import Phone
+from simulator.control.body import StrictBody
 from simulator.simulation import Simulation
 
 _TEN_YEARS = 10 * 365 * 86400
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ApnsSettings(_Strict):
+class ApnsSettings(StrictBody):
     invalidation_delay: float | None = Field(
         default=None,
         ge=0,
@@ -36,7 +33,7 @@ class ApnsSettings(_Strict):
     )
 
 
-class NewLiveActivity(_Strict):
+class NewLiveActivity(StrictBody):
     attributes_type: str = Field(min_length=1, max_length=255)
     attributes: dict[str, Any] = Field(default_factory=dict)
     content_state: dict[str, Any] = Field(default_factory=dict)
@@ -44,14 +41,14 @@ class NewLiveActivity(_Strict):
     relevance_score: float = 0.0
 
 
-class EndLiveActivity(_Strict):
+class EndLiveActivity(StrictBody):
     content_state: dict[str, Any] | None = None
     dismissal_date: float | None = Field(
         default=None, description="UNIX seconds; default 4 hours after the end, past = at once"
     )
 
 
-class CallKit(_Strict):
+class CallKit(StrictBody):
     reports_calls: bool = Field(
         description="Whether the app reports each VoIP push to CallKit as an incoming call; "
         "iOS terminates an app that does not, and stops VoIP delivery after repeated failures"

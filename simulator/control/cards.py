@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from fastapi import FastAPI
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from devices.android import AndroidPhone
 from devices.google_wallet import GooglePass
@@ -17,14 +17,11 @@ from devices.ios import IosPhone
 from devices.phone import Phone
 from devices.wallet import WalletPass
 from simulator.cards import CardError
+from simulator.control.body import StrictBody
 from simulator.simulation import Simulation
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class NewCard(_Strict):
+class NewCard(StrictBody):
     user_id: str = Field(min_length=1, max_length=64)
     platform: Literal["ios", "android"]
     points: int = Field(default=0, ge=0)
@@ -32,16 +29,16 @@ class NewCard(_Strict):
     member_name: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-class CardChange(_Strict):
+class CardChange(StrictBody):
     points: int | None = Field(default=None, ge=0)
     tier: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-class CardOnPhone(_Strict):
+class CardOnPhone(StrictBody):
     card_id: str = Field(min_length=1, max_length=128)
 
 
-class CardSwitches(_Strict):
+class CardSwitches(StrictBody):
     notifications: bool | None = Field(
         default=None, description='Apple: "Allow Notifications"; Google: the pass\'s switch.'
     )

@@ -9,16 +9,16 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from devices.app_server import WebhookTemplate, WebhookTemplateError
 from simulator.backend import HookError, SendHook
+from simulator.control.body import StrictBody
 from simulator.errors import NotificationRefused
 from simulator.simulation import Simulation, SimulationError
 
 
-class Hooks(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Hooks(StrictBody):
     webhooks: list[dict[str, Any]] = Field(
         default_factory=list,
         description="templates: url, body, method, events, headers (docs/config.md); "
@@ -30,8 +30,8 @@ class Hooks(BaseModel):
     )
 
 
-class NewNotification(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class NewNotification(StrictBody):
+    model_config = ConfigDict(extra="allow")  # the sender's other fields, checked by the sender
     user_id: str | None = None
     title: str | None = None
     body: str | None = None

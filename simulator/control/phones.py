@@ -9,17 +9,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI
 from fastapi.responses import Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
 from devices.phone import Phone
 from simulator.config import check_app_id
+from simulator.control.body import StrictBody
 from simulator.control.serialize import phone_json, tray_json
 from simulator.simulation import Simulation, SimulationError
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
 
 # Ids a client names resources by end up in URL paths (/phones/{phone_id}/apps/{app_id}): refuse
 # what could not be read back: a "/" splits the path, "." and ".." are removed by clients, control
@@ -42,7 +38,7 @@ def _printable(value: str) -> str:
     return value
 
 
-class NewPhone(_Strict):
+class NewPhone(StrictBody):
     platform: Literal["ios", "android"]
     phone_id: Annotated[str | None, AfterValidator(_path_id)] = Field(
         default=None, min_length=1, max_length=64, description="letters, digits, - _ . ~"
@@ -50,7 +46,7 @@ class NewPhone(_Strict):
     api_level: int = Field(default=34, ge=21, le=40, description="Android only")
 
 
-class Install(_Strict):
+class Install(StrictBody):
     app_id: Annotated[str, AfterValidator(check_app_id)] = Field(min_length=1, max_length=255)
     user_id: Annotated[str, AfterValidator(_printable)] = Field(min_length=1, max_length=255)
     answer: Literal["allow", "deny", "dismiss"] = "allow"
@@ -66,11 +62,11 @@ class Install(_Strict):
     )
 
 
-class AppSettings(_Strict):
+class AppSettings(StrictBody):
     notifications_enabled: bool
 
 
-class Network(_Strict):
+class Network(StrictBody):
     online: bool
 
 

@@ -10,16 +10,15 @@ from typing import Any, Literal
 
 from fastapi import FastAPI
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from fakeproviders.faults import Fault
+from simulator.control.body import StrictBody
 from simulator.control.serialize import event_json
 from simulator.simulation import Simulation
 
 
-class NewFault(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class NewFault(StrictBody):
     provider: Literal["apns", "fcm", "google_wallet"]
     # A 1xx is never a final answer (HTTP/2 has the client fail the stream, RFC 9113 §8.1).
     status: int | None = Field(default=None, ge=200, le=599)

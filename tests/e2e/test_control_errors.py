@@ -15,6 +15,8 @@ async def test_every_refusal_has_the_documented_shape(control):
         ("GET", "/timeline/wait?since=" + "9" * 5000, None, 422),
         # A 1xx as the final answer breaks the HTTP/2 stream instead of refusing the push.
         ("POST", "/faults", b'{"provider": "apns", "status": 100}', 422),
+        # JSON's 1e400 parses as infinity: refused, not stored and answered back as null.
+        ("POST", "/faults", b'{"provider": "apns", "status": 503, "starts_at": 1e400}', 422),
     ]
     for method, path, body, status in refusals:
         answer = await control.request(
