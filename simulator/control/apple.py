@@ -13,7 +13,6 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 from starlette.exceptions import HTTPException
 
-from devices.errors import NotFound
 from devices.ios import IosPhone
 from devices.ios_activity import LiveActivity
 from devices.phone import Phone
@@ -131,12 +130,9 @@ def apple_router(sim: Simulation, phone: Callable[[str], Phone]) -> APIRouter:
     async def end_live_activity(
         phone_id: str, app_id: str, activity_id: str, body: EndLiveActivity
     ) -> dict[str, Any]:
-        try:
-            activity = iphone(phone_id).end_live_activity(
-                app_id, activity_id, body.content_state, dismissal_date=body.dismissal_date
-            )
-        except NotFound as exc:  # no such app on the phone, or no such activity
-            raise HTTPException(404, str(exc)) from None
+        activity = iphone(phone_id).end_live_activity(
+            app_id, activity_id, body.content_state, dismissal_date=body.dismissal_date
+        )
         return activity_json(activity, sim.clock.now())
 
     @router.put(
