@@ -162,18 +162,6 @@ class HypercornServer:
                 await asyncio.wait(late, timeout=self._stop_grace)
         await server.wait_closed()
 
-    async def __aenter__(self) -> HypercornServer:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None and self._context is not None
