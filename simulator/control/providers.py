@@ -12,10 +12,9 @@ from fastapi import FastAPI
 from fastapi.responses import Response
 from pydantic import Field
 
-from fakeproviders.faults import Fault
 from simulator.control.body import StrictBody
 from simulator.control.serialize import event_json
-from simulator.simulation import Simulation
+from simulator.simulation import Simulation, SimulationError
 
 
 class NewFault(StrictBody):
@@ -66,10 +65,9 @@ def install_provider_routes(app: FastAPI, sim: Simulation, error: Callable[..., 
 
     @app.post("/faults", status_code=201, summary="Inject a fault into a fake provider")
     async def add_fault(body: NewFault) -> dict[str, Any]:
-        fields = body.model_dump(exclude={"provider"})
         try:
-            fault = sim.fault_injectors[body.provider].add(Fault(**fields))
-        except ValueError as exc:
+            fault = sim.fault(body.provider, **body.model_dump(exclude={"provider"}))
+        except SimulationError as exc:
             raise error(422, str(exc)) from None
         return {"provider": body.provider, **dataclasses.asdict(fault)}
 
