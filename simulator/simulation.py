@@ -162,6 +162,7 @@ class Simulation(PhonesMixin, SendingMixin, FaultsMixin, CardsMixin):
         self.api_key = secrets.token_urlsafe(24)
         self.app_key = secrets.token_urlsafe(24)
         self._phones: dict[str, Phone] = {}
+        self._phone_numbers: dict[str, int] = {}
         self._users = UserReactions(self.timeline, self.clock, self._phones.get)
         self._started = False
         self._stack = contextlib.AsyncExitStack()
@@ -213,6 +214,7 @@ class Simulation(PhonesMixin, SendingMixin, FaultsMixin, CardsMixin):
         )
         await self.stop()
         self._phones.clear()
+        self._phone_numbers.clear()
         self._unfinished.clear()
         self.timeline.clear()
         self.ports = bound

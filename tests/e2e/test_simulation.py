@@ -115,3 +115,16 @@ async def test_sending_done_waits_for_pushsims_sender_to_finish(pushsim: Simulat
     for notification_id in (first, second):
         response = await pushsim.sender_api.get(f"/v1/notifications/{notification_id}")
         assert response.json()["status"] == "done"
+
+
+async def test_phones_are_numbered_per_kind_and_a_removed_name_is_not_given_again(
+    pushsim: Simulation,
+):
+    """add_iphone()/add_android() name phones iphone-1, iphone-2…, android-1…, skipping a name
+    taken by hand; a removed phone's name goes to no later phone (its events stay its own)."""
+    pushsim.add_iphone("iphone-2")
+    names = [pushsim.add_iphone().phone_id, pushsim.add_android().phone_id]
+    names.append(pushsim.add_iphone().phone_id)
+    assert names == ["iphone-1", "android-1", "iphone-3"]
+    pushsim.remove_phone("iphone-3")
+    assert pushsim.add_iphone().phone_id == "iphone-4"
