@@ -17,6 +17,11 @@ from simulator.control.body import StrictBody
 from simulator.errors import NotificationRefused
 from simulator.simulation import Simulation, SimulationError
 
+COMMAND_OVER_HTTP = (
+    "send.command: a command send hook is set with --config ([hooks.send] command) or "
+    "Simulation(send_hook=...), not over the control API, which any local process can reach"
+)
+
 
 class Hooks(StrictBody):
     webhooks: list[dict[str, Any]] = Field(
@@ -26,7 +31,8 @@ class Hooks(StrictBody):
     )
     send: dict[str, Any] | None = Field(
         default=None,
-        description="url, method, body, headers or command, timeout; null: pushsim's sender",
+        description="url, method, body, headers, timeout (a command only from --config); "
+        "null: pushsim's sender",
     )
 
 
@@ -50,6 +56,10 @@ def install_hook_routes(
 
     @app.put("/hooks", summary="Point the apps and notify at your backend (or back at pushsim's)")
     async def put_hooks(body: Hooks) -> dict[str, Any]:
+        if body.send is not None and "command" in body.send:
+            # Any local process (another user's too) reaches the control API: over it a command
+            # hook would run any program as pushsim's user. --config and Python may set one.
+            raise error(422, COMMAND_OVER_HTTP)
         try:
             webhooks = tuple(WebhookTemplate.from_config(t) for t in body.webhooks)
             send = None if body.send is None else SendHook.from_config(body.send)
